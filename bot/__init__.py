@@ -1,0 +1,1 @@
+"""idesluss: a municipality's idea sluice in Slack, Microsoft Teams and a local shell."""

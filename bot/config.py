@@ -1,0 +1,56 @@
+"""All settings, read from the environment (and an optional .env file) by pydantic-settings.
+
+Every variable here is listed in README's configuration table.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _env(name: str) -> AliasChoices:
+    return AliasChoices(name)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore",
+                                      populate_by_name=True)
+
+    # Core
+    database_url: str = Field("sqlite:///./idesluss.db", validation_alias=_env("IDESLUSS_DATABASE_URL"))
+    organisation: str = Field("default", validation_alias=_env("IDESLUSS_ORGANISATION"))
+    organisation_name: str = Field("", validation_alias=_env("IDESLUSS_ORGANISATION_NAME"))
+    default_locale: str = Field("sv", validation_alias=_env("IDESLUSS_DEFAULT_LOCALE"))
+    timezone: str = Field("Europe/Stockholm", validation_alias=_env("IDESLUSS_TIMEZONE"))
+    log_level: str = Field("INFO", validation_alias=_env("IDESLUSS_LOG_LEVEL"))
+    max_idea_length: int = Field(4000, validation_alias=_env("IDESLUSS_MAX_IDEA_LENGTH"))
+
+    # Slack
+    slack_bot_token: str | None = Field(None, validation_alias=_env("SLACK_BOT_TOKEN"))
+    slack_signing_secret: str | None = Field(None, validation_alias=_env("SLACK_SIGNING_SECRET"))
+    slack_app_token: str | None = Field(None, validation_alias=_env("SLACK_APP_TOKEN"))
+    slack_api_url: str = Field("https://slack.com/api/", validation_alias=_env("SLACK_API_URL"))
+
+    # Microsoft Teams
+    teams_app_id: str | None = Field(None, validation_alias=_env("TEAMS_APP_ID"))
+    teams_app_password: str | None = Field(None, validation_alias=_env("TEAMS_APP_PASSWORD"))
+    teams_tenant_id: str | None = Field(None, validation_alias=_env("TEAMS_TENANT_ID"))
+    teams_authority: str | None = Field(None, validation_alias=_env("TEAMS_AUTHORITY"))
+    teams_openid_metadata_url: str = Field("https://login.botframework.com/v1/.well-known/openidconfiguration",
+                                           validation_alias=_env("TEAMS_OPENID_METADATA_URL"))
+    teams_token_scope: str = Field("https://api.botframework.com/.default",
+                                   validation_alias=_env("TEAMS_TOKEN_SCOPE"))
+
+    @property
+    def teams_authority_url(self) -> str:
+        if self.teams_authority:
+            return self.teams_authority
+        return f"https://login.microsoftonline.com/{self.teams_tenant_id or 'botframework.com'}"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

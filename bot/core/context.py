@@ -1,0 +1,48 @@
+"""Who is asking, where from, and the per-request context the use cases work in."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlmodel import Session
+
+from storage.models import Organisation, Person
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """A person as a platform names them. `workspace` is the Slack team id or the Teams tenant id."""
+
+    platform: str  # slack | teams | shell
+    user_id: str
+    workspace: str | None = None
+    display_name: str | None = None
+    locale: str | None = None
+    timezone: str | None = None
+
+    @property
+    def ref(self) -> str:
+        return f"{self.platform}:{self.user_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """Where a request came from, as far as the idea should remember it."""
+
+    link: str | None = None  # permalink to the message the idea came from
+    channel: str | None = None
+    message_ref: str | None = None  # the platform's message id (Slack ts, Teams activity id)
+    original_author: str | None = None  # person ref when a message by someone else was saved as an idea
+    dedup_key: str | None = None  # the same key never stores a second idea
+    nudge_id: int | None = None
+    group_id: int | None = None
+
+
+@dataclass(slots=True)
+class Context:
+    session: Session
+    org: Organisation
+    person: Person
+    lang: str
+    max_length: int
+    forms: bool = False

@@ -1,0 +1,120 @@
+"""Saying more than one line: the idea form (Slack modal, Teams card) and the guided capture (shell).
+
+The guided capture's state is stored, so a conversation survives a restart of the bot.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from bot.core import ideas, views
+from bot.core.context import Context, Origin
+from bot.core.i18n import t
+from bot.core.replies import Reply, ReplyKind
+from storage import guided
+from storage import ideas as store
+from storage.text import clean_text
+
+TEXT_FIELDS = ("title", "text", "problem", "benefit", "unit")
+_LIMITS = {"title": 120, "problem": 2000, "benefit": 2000, "unit": 200}
+_CANCEL = {"avbryt", "cancel", "stopp", "stop"}
+_SKIP = {"hoppa över", "hoppa", "skip", "-", "vet inte", "nej", "no"}
+
+
+def open_form(ctx: Context, idea_number: int | None = None, context: str = "") -> Reply:
+    idea = None
+    if idea_number is not None:
+        found = ideas.find(ctx, idea_number)
+        if isinstance(found, Reply):
+            return found
+        if found.author_id != ctx.person.id:
+            return views.error(ctx.lang, "error.not_author", number=idea_number)
+        idea = found
+    form = views.idea_form(ctx.lang, idea=idea, max_length=ctx.max_length, context=context)
+    return Reply(ReplyKind.OPEN_FORM, form.title, form=form, idea_number=idea_number, locale=ctx.lang)
+
+
+def validate(ctx: Context, values: Mapping[str, object]) -> tuple[dict[str, object], dict[str, str]]:
+    cleaned: dict[str, object] = {}
+    errors: dict[str, str] = {}
+    for name in TEXT_FIELDS:
+        raw = values.get(name)
+        cleaned[name] = clean_text(str(raw)) if raw not in (None, False) else ""
+    cleaned["anonymous"] = values.get("anonymous") in (True, "true", "1", "on", "yes", "anonymous")
+    text = str(cleaned["text"])
+    if not text and cleaned["title"]:
+        cleaned["text"] = text = str(cleaned["title"])
+    if not cleaned["title"] and not text:
+        errors["title"] = t(ctx.lang, "form.error.required")
+    if not text:
+        errors["text"] = t(ctx.lang, "form.error.required")
+    for name in TEXT_FIELDS:
+        limit = ctx.max_length if name == "text" else _LIMITS[name]
+        length = len(str(cleaned[name]))
+        if length > limit:
+            errors[name] = t(ctx.lang, "form.error.too_long", limit=limit, length=length)
+    return cleaned, errors
+
+
+def submit_form(ctx: Context, values: Mapping[str, object], origin: Origin | None, *, idea_number: int | None,
+                context: str = "") -> Reply:
+    cleaned, errors = validate(ctx, values)
+    if errors:
+        form = views.idea_form(ctx.lang, values=cleaned, max_length=ctx.max_length, context=context)
+        form.idea_number = idea_number
+        return Reply(ReplyKind.ERROR, "; ".join(errors.values()), form=form, errors=errors, idea_number=idea_number,
+                     locale=ctx.lang)
+    if idea_number is not None:
+        found = ideas.find(ctx, idea_number)
+        if isinstance(found, Reply):
+            return found
+        if found.author_id != ctx.person.id:
+            return views.error(ctx.lang, "error.not_author", number=idea_number)
+        store.update_details(ctx.session, found, **{k: cleaned[k] for k in (*TEXT_FIELDS, "anonymous")})
+        return Reply(ReplyKind.INFO, t(ctx.lang, "details.saved", number=idea_number), idea_number=idea_number,
+                     locale=ctx.lang)
+    return ideas.capture(ctx, str(cleaned["text"]), origin, title=str(cleaned["title"]) or None,
+                         problem=str(cleaned["problem"]) or None, benefit=str(cleaned["benefit"]) or None,
+                         unit=str(cleaned["unit"]) or None, anonymous=bool(cleaned["anonymous"]))
+
+
+def start_guided(ctx: Context, context: str = "") -> Reply:
+    guided.save_guided(ctx.session, ctx.person, "idea", {}, context)
+    return Reply(ReplyKind.QUESTION, t(ctx.lang, "guided.idea"), locale=ctx.lang)
+
+
+def has_guided(ctx: Context) -> bool:
+    return guided.get_guided(ctx.session, ctx.person) is not None
+
+
+def cancel_guided(ctx: Context) -> None:
+    guided.clear_guided(ctx.session, ctx.person)
+
+
+def answer_guided(ctx: Context, text: str, origin: Origin | None) -> Reply:
+    """Take the answer to the pending question and ask the next, or store the idea after the last."""
+    row = guided.get_guided(ctx.session, ctx.person)
+    assert row is not None
+    data = guided.guided_data(row)
+    answer = clean_text(text)
+    if answer.casefold() in _CANCEL:
+        guided.clear_guided(ctx.session, ctx.person)
+        return Reply(ReplyKind.INFO, t(ctx.lang, "guided.cancelled"), locale=ctx.lang)
+    skipped = answer.casefold() in _SKIP
+    if row.step == "idea":
+        if not answer or skipped:
+            return Reply(ReplyKind.QUESTION, t(ctx.lang, "guided.empty") + " " + t(ctx.lang, "guided.idea"),
+                         locale=ctx.lang)
+        if (reply := ideas.too_long(ctx, answer)) is not None:
+            return reply
+        data["text"] = answer
+        guided.save_guided(ctx.session, ctx.person, "problem", data, row.context)
+        return Reply(ReplyKind.QUESTION, t(ctx.lang, "guided.problem"), locale=ctx.lang)
+    if row.step == "problem":
+        data["problem"] = None if skipped else answer[:2000]
+        guided.save_guided(ctx.session, ctx.person, "benefit", data, row.context)
+        return Reply(ReplyKind.QUESTION, t(ctx.lang, "guided.benefit"), locale=ctx.lang)
+    data["benefit"] = None if skipped else answer[:2000]
+    guided.clear_guided(ctx.session, ctx.person)
+    return ideas.capture(ctx, data.get("text") or "", origin, problem=data.get("problem"),
+                         benefit=data.get("benefit"))

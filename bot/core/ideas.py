@@ -1,0 +1,187 @@
+"""The idea use cases: capture, list, search, show, change stage, withdraw, vote, comment."""
+
+from __future__ import annotations
+
+from sqlmodel import col, select
+
+from bot.core import views
+from bot.core.context import Context, Origin
+from bot.core.extensions import CAPTURE_ENRICHERS
+from bot.core.grammar import make_title
+from bot.core.i18n import language, t
+from bot.core.replies import IdeaLine, Reply, ReplyKind
+from bot.core.stages import BY_CODE, stage_label
+from storage import ideas as store
+from storage import outbox
+from storage.models import Idea, Person
+from storage.people import has_role
+from storage.text import clean_text
+
+
+def is_coach(ctx: Context) -> bool:
+    return has_role(ctx.session, ctx.person, "coach") or has_role(ctx.session, ctx.person, "admin")
+
+
+def too_long(ctx: Context, text: str) -> Reply | None:
+    if len(text) > ctx.max_length:
+        return views.error(ctx.lang, "error.too_long", limit=ctx.max_length, length=len(text))
+    return None
+
+
+def capture(ctx: Context, text: str, origin: Origin | None, *, title: str | None = None,
+            problem: str | None = None, benefit: str | None = None, unit: str | None = None,
+            anonymous: bool = False) -> Reply:
+    """Store an idea (never an empty one) and answer with its number, stage and similar ideas."""
+    text = clean_text(text)
+    if not text:
+        return views.error(ctx.lang, "guided.empty")
+    if (reply := too_long(ctx, text)) is not None:
+        return reply
+    origin = origin or Origin()
+    for enrich in CAPTURE_ENRICHERS:
+        origin = enrich(ctx, origin)
+    new = store.NewIdea(
+        title=clean_text(title) or make_title(text), text=text, source=ctx.person.platform, problem=problem,
+        benefit=benefit, unit=unit, anonymous=anonymous, source_link=origin.link, source_channel=origin.channel,
+        source_message_ref=origin.message_ref, original_author=origin.original_author, dedup_key=origin.dedup_key,
+        group_id=origin.group_id, nudge_id=origin.nudge_id,
+    )
+    idea, created = store.capture_idea(ctx.session, ctx.org, ctx.person, new)
+    similar = store.similar_ideas(ctx.session, idea)
+    return views.captured(idea, similar, ctx.lang, again=not created)
+
+
+def find(ctx: Context, number: int) -> Idea | Reply:
+    idea = store.get_idea(ctx.session, ctx.org.id, number)
+    if idea is None:
+        return views.error(ctx.lang, "error.unknown_number", number=number)
+    return idea
+
+
+def own_ideas(ctx: Context) -> Reply:
+    ideas = store.ideas_by_author(ctx.session, ctx.person)
+    votes = store.vote_count(ctx.session, [i.id for i in ideas])
+    if not ideas:
+        return Reply(ReplyKind.LIST, t(ctx.lang, "list.empty"), title=t(ctx.lang, "list.title"), locale=ctx.lang)
+    text = t(ctx.lang, "list.one") if len(ideas) == 1 else t(ctx.lang, "list.text", count=len(ideas))
+    lines = [views.idea_line(i, ctx.lang, votes=votes.get(i.id, 0)) for i in ideas]
+    return Reply(ReplyKind.LIST, text, title=t(ctx.lang, "list.title"), ideas=lines, locale=ctx.lang)
+
+
+def _lines_with_authors(ctx: Context, ideas: list[Idea]) -> list[IdeaLine]:
+    authors = {p.id: p for p in _people(ctx, {i.author_id for i in ideas})}
+    votes = store.vote_count(ctx.session, [i.id for i in ideas])
+    return [views.idea_line(i, ctx.lang, author=authors.get(i.author_id), votes=votes.get(i.id, 0)) for i in ideas]
+
+
+def _people(ctx: Context, ids: set[int]) -> list[Person]:
+    if not ids:
+        return []
+    return list(ctx.session.exec(select(Person).where(col(Person.id).in_(ids))).all())
+
+
+def search(ctx: Context, query: str) -> Reply:
+    query = clean_text(query)
+    ideas = store.search_ideas(ctx.session, ctx.org.id, query)
+    title = t(ctx.lang, "search.title", query=query)
+    if not ideas:
+        return Reply(ReplyKind.LIST, t(ctx.lang, "search.empty", query=query), title=title, locale=ctx.lang)
+    text = t(ctx.lang, "search.one") if len(ideas) == 1 else t(ctx.lang, "search.text", count=len(ideas))
+    return Reply(ReplyKind.LIST, text, title=title,
+                 ideas=_lines_with_authors(ctx, ideas), locale=ctx.lang)
+
+
+def waiting(ctx: Context) -> Reply:
+    ideas = store.ideas_waiting_for_feedback(ctx.session, ctx.org.id)
+    if not ideas:
+        text = t(ctx.lang, "waiting.empty")
+    else:
+        text = t(ctx.lang, "waiting.one") if len(ideas) == 1 else t(ctx.lang, "waiting.text", count=len(ideas))
+    return Reply(ReplyKind.LIST, text, title=t(ctx.lang, "waiting.title"), ideas=_lines_with_authors(ctx, ideas),
+                 locale=ctx.lang)
+
+
+def show(ctx: Context, number: int) -> Reply:
+    found = find(ctx, number)
+    if isinstance(found, Reply):
+        return found
+    author = ctx.session.get(Person, found.author_id)
+    votes = store.vote_count(ctx.session, [found.id]).get(found.id, 0)
+    return views.idea_detail(found, ctx.lang, author=author, votes=votes,
+                             history=store.stage_history(ctx.session, found),
+                             comments=store.comments_for(ctx.session, found), is_coach=is_coach(ctx))
+
+
+def set_stage(ctx: Context, number: int, stage: str | None, comment: str = "", *, stage_word: str | None = None
+              ) -> Reply:
+    if not is_coach(ctx):
+        return views.error(ctx.lang, "error.not_coach")
+    if stage is None or stage not in BY_CODE:
+        return views.error(ctx.lang, "error.unknown_stage", stage=stage_word or stage or "",
+                           stages=views.stage_names(ctx.lang))
+    found = find(ctx, number)
+    if isinstance(found, Reply):
+        return found
+    comment = clean_text(comment)
+    if stage == "declined" and not comment:
+        return views.error(ctx.lang, "stage.declined_needs_reason", number=number)
+    if found.stage == stage and not comment:
+        return Reply(ReplyKind.INFO, t(ctx.lang, "stage.same", number=number, stage=stage_label(stage, ctx.lang)),
+                     idea_number=number, locale=ctx.lang)
+    change = store.change_stage(ctx.session, found, ctx.person, stage, comment)
+    author = ctx.session.get(Person, found.author_id)
+    if author is not None and author.id != ctx.person.id:
+        # The author hears about it through the outbox, in the same transaction as the change itself.
+        lang = language(author.locale, ctx.lang)
+        notice = views.stage_notification(found, change, lang)
+        outbox.enqueue(ctx.session, outbox.NewMessage(
+            key=f"stage:{found.id}:{change.id}", platform=author.platform, recipient=author.user_id,
+            workspace=author.workspace, payload=notice.to_dict(), org_id=ctx.org.id))
+    return Reply(ReplyKind.INFO, t(ctx.lang, "stage.changed", number=number, stage=stage_label(stage, ctx.lang)),
+                 idea_number=number, locale=ctx.lang)
+
+
+def take_ownership(ctx: Context, number: int) -> Reply:
+    if not is_coach(ctx) and not has_role(ctx.session, ctx.person, "manager"):
+        return views.error(ctx.lang, "error.not_allowed")
+    found = find(ctx, number)
+    if isinstance(found, Reply):
+        return found
+    store.set_owner(ctx.session, found, ctx.person)
+    return Reply(ReplyKind.INFO, t(ctx.lang, "take.done", number=number), idea_number=number, locale=ctx.lang)
+
+
+def withdraw(ctx: Context, number: int) -> Reply:
+    found = find(ctx, number)
+    if isinstance(found, Reply):
+        return found
+    if found.author_id != ctx.person.id:
+        return views.error(ctx.lang, "error.not_author", number=number)
+    store.withdraw_idea(ctx.session, found)
+    return Reply(ReplyKind.INFO, t(ctx.lang, "undo.done", number=number), idea_number=number, locale=ctx.lang)
+
+
+def vote(ctx: Context, number: int) -> Reply:
+    found = find(ctx, number)
+    if isinstance(found, Reply):
+        return found
+    if found.author_id == ctx.person.id:
+        return Reply(ReplyKind.INFO, t(ctx.lang, "vote.own"), idea_number=number, locale=ctx.lang)
+    if not store.add_vote(ctx.session, found, ctx.person):
+        return Reply(ReplyKind.INFO, t(ctx.lang, "vote.again", number=number), idea_number=number, locale=ctx.lang)
+    votes = store.vote_count(ctx.session, [found.id]).get(found.id, 0)
+    return Reply(ReplyKind.INFO, t(ctx.lang, "vote.done", number=number, votes=votes), idea_number=number,
+                 locale=ctx.lang)
+
+
+def comment(ctx: Context, number: int, text: str, origin: Origin | None) -> Reply:
+    found = find(ctx, number)
+    if isinstance(found, Reply):
+        return found
+    text = clean_text(text)
+    if not text:
+        return views.error(ctx.lang, "error.empty_comment")
+    if (reply := too_long(ctx, text)) is not None:
+        return reply
+    store.add_comment(ctx.session, found, ctx.person, text, dedup_key=origin.dedup_key if origin else None)
+    return Reply(ReplyKind.INFO, t(ctx.lang, "comment.done", number=number), idea_number=number, locale=ctx.lang)

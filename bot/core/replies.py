@@ -1,0 +1,137 @@
+"""The platform-neutral reply model.
+
+The core answers every request with a `Reply`. Adapters render it: Block Kit for Slack, an Adaptive
+Card for Teams, plain text for the shell. All strings in a reply are *plain text* exactly as a person
+should read them (user text included, unescaped); each adapter escapes for its own markup.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class ReplyKind(StrEnum):
+    CAPTURED = "captured"  # an idea was stored
+    IDEA = "idea"  # one idea with its history
+    LIST = "list"  # a list of ideas (own ideas, search hits)
+    HELP = "help"
+    INFO = "info"  # a neutral confirmation (stage changed, withdrawn, voted, ...)
+    ERROR = "error"  # the request could not be done; text says why in the person's language
+    QUESTION = "question"  # a guided-capture question; the next plain message answers it
+    OPEN_FORM = "open_form"  # platforms with forms should open the idea form (Slack modal, Teams card)
+    NOTIFICATION = "notification"  # a message sent to someone who did not ask (outbox)
+
+
+class ActionId(StrEnum):
+    """Action ids on buttons. The value of a button is always a string the core parses again."""
+
+    ADD_DETAILS = "idea.details"  # value: idea number
+    UNDO = "idea.undo"  # value: idea number
+    SHOW = "idea.show"  # value: idea number
+    VOTE = "idea.vote"  # value: idea number
+    SET_STAGE = "idea.stage"  # value: "<number>:<stage code>"
+    TAKE_OWNERSHIP = "idea.take"  # value: idea number
+    REQUEST_INFO = "idea.request_info"  # value: idea number
+    LIST_ALL = "ideas.all"  # value: ""
+    NEW_IDEA = "idea.new"  # value: "" or a nudge id; opens the form
+    NUDGE_SKIP = "nudge.skip"  # value: nudge id
+
+
+@dataclass(slots=True)
+class Button:
+    label: str
+    action_id: str
+    value: str = ""
+    style: str | None = None  # "primary" | "danger" | None
+
+
+@dataclass(slots=True)
+class Field:
+    label: str
+    value: str
+
+
+@dataclass(slots=True)
+class IdeaLine:
+    """One idea in a list: rendered as a line with number, title and stage."""
+
+    number: int
+    title: str
+    stage: str  # stage code
+    stage_label: str  # in the reader's language
+    author: str | None = None  # display name, None when anonymous or not relevant
+    votes: int = 0
+
+
+@dataclass(slots=True)
+class FormField:
+    """A field of the idea form. `name` is the key the form submission uses."""
+
+    name: str  # title | text | problem | benefit | unit | anonymous
+    label: str
+    kind: str = "text"  # text | multiline | checkbox
+    required: bool = False
+    max_length: int | None = None
+    value: str | None = None
+    placeholder: str | None = None
+
+
+@dataclass(slots=True)
+class Form:
+    title: str
+    submit_label: str
+    fields: list[FormField]
+    idea_number: int | None = None  # set when the form adds details to an existing idea
+    context: str = ""  # opaque value the adapter hands back on submit (e.g. a nudge id)
+
+
+@dataclass(slots=True)
+class Reply:
+    kind: ReplyKind
+    text: str
+    title: str | None = None
+    fields: list[Field] = field(default_factory=list)
+    ideas: list[IdeaLine] = field(default_factory=list)
+    ideas_heading: str | None = None  # e.g. "Liknande idéer" above `ideas`
+    buttons: list[Button] = field(default_factory=list)
+    form: Form | None = None
+    idea_number: int | None = None
+    locale: str = "sv"
+    errors: dict[str, str] = field(default_factory=dict)  # form field name -> message
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Reply:
+        data = dict(data)
+        data["kind"] = ReplyKind(data["kind"])
+        data["fields"] = [Field(**f) for f in data.get("fields", [])]
+        data["ideas"] = [IdeaLine(**i) for i in data.get("ideas", [])]
+        data["buttons"] = [Button(**b) for b in data.get("buttons", [])]
+        form = data.get("form")
+        if form is not None:
+            form = dict(form)
+            form["fields"] = [FormField(**f) for f in form.get("fields", [])]
+            data["form"] = Form(**form)
+        return cls(**data)
+
+    def plain_text(self) -> str:
+        """The reply as plain text: the shell's rendering and every platform's fallback text."""
+        lines: list[str] = []
+        if self.title:
+            lines.append(self.title)
+        if self.text:
+            lines.append(self.text)
+        for f in self.fields:
+            lines.append(f"{f.label}: {f.value}")
+        if self.ideas and self.ideas_heading:
+            lines.append(self.ideas_heading)
+        for i in self.ideas:
+            who = f" – {i.author}" if i.author else ""
+            lines.append(f"  #{i.number} {i.title} [{i.stage_label}]{who}")
+        for name, message in self.errors.items():
+            lines.append(f"  {name}: {message}")
+        return "\n".join(lines)

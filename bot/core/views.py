@@ -1,0 +1,129 @@
+"""Builders that turn stored ideas into replies in the reader's language."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bot.core.i18n import t
+from bot.core.replies import ActionId, Button, Field, Form, FormField, IdeaLine, Reply, ReplyKind
+from bot.core.stages import BUTTON_STAGES, STAGES, stage_label
+from storage.models import Comment, Idea, Person, StageChange
+
+
+def display_name(person: Person | None) -> str:
+    if person is None:
+        return ""
+    return person.display_name or person.user_id
+
+
+def idea_line(idea: Idea, lang: str, *, author: Person | None = None, votes: int = 0) -> IdeaLine:
+    shown_author = None if idea.anonymous or author is None else display_name(author)
+    return IdeaLine(number=idea.number, title=idea.title, stage=idea.stage, stage_label=stage_label(idea.stage, lang),
+                    author=shown_author, votes=votes)
+
+
+def stage_names(lang: str) -> str:
+    return ", ".join(s.label(lang) for s in STAGES)
+
+
+def error(lang: str, key: str, **values: object) -> Reply:
+    return Reply(ReplyKind.ERROR, t(lang, key, **values), locale=lang)
+
+
+def captured(idea: Idea, similar: Sequence[Idea], lang: str, *, again: bool = False) -> Reply:
+    stage = stage_label(idea.stage, lang)
+    text = t(lang, "captured.again" if again else "captured.text", number=idea.number, title=idea.title, stage=stage)
+    return Reply(
+        ReplyKind.CAPTURED,
+        text,
+        title=t(lang, "captured.title", number=idea.number),
+        fields=[Field(t(lang, "field.stage"), stage)],
+        ideas=[idea_line(s, lang) for s in similar],
+        ideas_heading=t(lang, "captured.similar") if similar else None,
+        buttons=[
+            Button(t(lang, "button.details"), ActionId.ADD_DETAILS, str(idea.number)),
+            Button(t(lang, "button.undo"), ActionId.UNDO, str(idea.number), style="danger"),
+            Button(t(lang, "button.show"), ActionId.SHOW, str(idea.number)),
+        ],
+        idea_number=idea.number,
+        locale=lang,
+    )
+
+
+def idea_detail(idea: Idea, lang: str, *, author: Person | None, votes: int,
+                history: Sequence[tuple[StageChange, Person | None]],
+                comments: Sequence[tuple[Comment, Person]], is_coach: bool) -> Reply:
+    fields = [Field(t(lang, "field.stage"), stage_label(idea.stage, lang))]
+    for key in ("problem", "benefit", "unit"):
+        value = getattr(idea, key)
+        if value:
+            fields.append(Field(t(lang, f"field.{key}"), value))
+    fields.append(Field(t(lang, "field.author"),
+                        t(lang, "show.anonymous") if idea.anonymous else display_name(author)))
+    if idea.original_author:
+        fields.append(Field(t(lang, "field.original_author"), idea.original_author))
+    fields.append(Field(t(lang, "field.votes"), str(votes)))
+    if idea.source_link:
+        fields.append(Field(t(lang, "field.source"), idea.source_link))
+    lines = []
+    for change, who in history:
+        line = t(lang, "history.line", date=change.created_at.strftime("%Y-%m-%d"),
+                 stage=stage_label(change.to_stage, lang))
+        if who is not None and change.from_stage is not None:
+            line += t(lang, "history.by", who=display_name(who))
+        if change.comment:
+            line += t(lang, "history.comment", comment=change.comment)
+        lines.append(line)
+    fields.append(Field(t(lang, "field.history"), "\n".join(lines)))
+    if comments:
+        fields.append(Field(t(lang, "field.comments"),
+                            "\n".join(f"{display_name(p)}: {c.text}" for c, p in comments[-10:])))
+    buttons = [Button(t(lang, "button.vote"), ActionId.VOTE, str(idea.number))]
+    if is_coach:
+        buttons.append(Button(t(lang, "button.take"), ActionId.TAKE_OWNERSHIP, str(idea.number)))
+        buttons += [Button(stage_label(code, lang), ActionId.SET_STAGE, f"{idea.number}:{code}")
+                    for code in BUTTON_STAGES if code != idea.stage]
+    return Reply(ReplyKind.IDEA, idea.text, title=t(lang, "show.title", number=idea.number, title=idea.title),
+                 fields=fields, buttons=buttons, idea_number=idea.number, locale=lang)
+
+
+def idea_form(lang: str, *, idea: Idea | None = None, values: dict[str, object] | None = None,
+              max_length: int = 4000, context: str = "") -> Form:
+    values = dict(values or {})
+    if idea is not None:
+        for key in ("title", "text", "problem", "benefit", "unit"):
+            values.setdefault(key, getattr(idea, key))
+        values.setdefault("anonymous", idea.anonymous)
+
+    def current(name: str) -> str | None:
+        value = values.get(name)
+        return None if value is None or isinstance(value, bool) else str(value)
+
+    return Form(
+        title=t(lang, "form.title_details", number=idea.number) if idea else t(lang, "form.title"),
+        submit_label=t(lang, "form.submit"),
+        fields=[
+            FormField("title", t(lang, "field.title"), required=True, max_length=120, value=current("title"),
+                      placeholder=t(lang, "form.placeholder.title")),
+            FormField("text", t(lang, "field.text"), kind="multiline", required=True, max_length=max_length,
+                      value=current("text")),
+            FormField("problem", t(lang, "field.problem"), kind="multiline", max_length=2000, value=current("problem")),
+            FormField("benefit", t(lang, "field.benefit"), kind="multiline", max_length=2000, value=current("benefit")),
+            FormField("unit", t(lang, "field.unit"), max_length=200, value=current("unit")),
+            FormField("anonymous", t(lang, "field.anonymous"), kind="checkbox",
+                      value="true" if values.get("anonymous") else None),
+        ],
+        idea_number=idea.number if idea else None,
+        context=context,
+    )
+
+
+def stage_notification(idea: Idea, change: StageChange, lang: str) -> Reply:
+    stage = stage_label(change.to_stage, lang)
+    text = t(lang, "stage.notify.text", title=idea.title, from_stage=stage_label(change.from_stage or "new", lang),
+             stage=stage)
+    if change.comment:
+        text += "\n" + t(lang, "stage.notify.comment", comment=change.comment)
+    return Reply(ReplyKind.NOTIFICATION, text, title=t(lang, "stage.notify.title", number=idea.number, stage=stage),
+                 buttons=[Button(t(lang, "button.show"), ActionId.SHOW, str(idea.number))],
+                 idea_number=idea.number, locale=lang)

@@ -1,0 +1,41 @@
+"""The state of an unfinished guided capture, so a conversation survives a restart."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlmodel import Session
+
+from storage.models import GuidedCapture, Person, utcnow
+
+
+def get_guided(session: Session, person: Person) -> GuidedCapture | None:
+    return session.get(GuidedCapture, person.id)
+
+
+def save_guided(session: Session, person: Person, step: str, data: dict[str, Any], context: str = "") -> None:
+    row = session.get(GuidedCapture, person.id)
+    if row is None:
+        row = GuidedCapture(person_id=person.id, step=step)
+    row.step = step
+    row.data = json.dumps(data, ensure_ascii=False)
+    row.context = context
+    row.updated_at = utcnow()
+    session.add(row)
+    session.flush()
+
+
+def clear_guided(session: Session, person: Person) -> None:
+    row = session.get(GuidedCapture, person.id)
+    if row is not None:
+        session.delete(row)
+        session.flush()
+
+
+def guided_data(row: GuidedCapture) -> dict[str, Any]:
+    try:
+        data = json.loads(row.data)
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}

@@ -1,0 +1,279 @@
+"""Ideas: capture, read, move through stages, withdraw, vote, comment, export.
+
+Every function takes the caller's `Session` (one transaction); none commits by itself, so a stage change
+and the author's notification in the outbox land together or not at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from storage.models import (
+    Comment,
+    Idea,
+    IdeaMessage,
+    Organisation,
+    Person,
+    ProcessedEvent,
+    StageChange,
+    Vote,
+    utcnow,
+)
+from storage.search import search_idea_ids, similar_idea_ids
+from storage.text import clean_text
+
+
+@dataclass(slots=True)
+class NewIdea:
+    title: str
+    text: str
+    source: str
+    problem: str | None = None
+    benefit: str | None = None
+    unit: str | None = None
+    anonymous: bool = False
+    source_link: str | None = None
+    source_channel: str | None = None
+    source_message_ref: str | None = None
+    original_author: str | None = None
+    dedup_key: str | None = None
+    group_id: int | None = None
+    nudge_id: int | None = None
+
+
+def _lock_org(session: Session, org_id: int) -> Organisation:
+    """Serialise captures per organisation (PostgreSQL row lock; SQLite holds the write lock already)."""
+    org = session.exec(select(Organisation).where(Organisation.id == org_id).with_for_update()).one()
+    return org
+
+
+def capture_idea(session: Session, org: Organisation, author: Person, new: NewIdea) -> tuple[Idea, bool]:
+    """Store the idea with the organisation's next number. Returns (idea, created).
+
+    With a `dedup_key` seen before, the earlier idea comes back and nothing is stored.
+    """
+    assert org.id is not None
+    _lock_org(session, org.id)
+    if new.dedup_key:
+        existing = session.exec(select(Idea).where(Idea.org_id == org.id, Idea.dedup_key == new.dedup_key)).first()
+        if existing is not None:
+            return existing, False
+    number = session.execute(
+        update(Organisation).where(col(Organisation.id) == org.id)
+        .values(next_idea_number=Organisation.next_idea_number + 1)
+        .returning(Organisation.next_idea_number)
+    ).scalar_one() - 1
+    now = utcnow()
+    idea = Idea(
+        org_id=org.id, number=number, title=clean_text(new.title), text=clean_text(new.text),
+        problem=clean_text(new.problem) or None, benefit=clean_text(new.benefit) or None,
+        unit=clean_text(new.unit) or None, anonymous=new.anonymous, author_id=author.id, source=new.source,
+        source_link=new.source_link, source_channel=new.source_channel, source_message_ref=new.source_message_ref,
+        original_author=new.original_author, dedup_key=new.dedup_key, group_id=new.group_id,
+        nudge_id=new.nudge_id, stage="new", created_at=now, updated_at=now,
+    )
+    session.add(idea)
+    session.flush()
+    session.add(StageChange(idea_id=idea.id, actor_id=author.id, from_stage=None, to_stage="new", created_at=now))
+    session.flush()
+    return idea, True
+
+
+def update_details(session: Session, idea: Idea, **fields: str | bool | None) -> Idea:
+    for name, value in fields.items():
+        if name == "anonymous":
+            idea.anonymous = bool(value)
+        elif name in ("title", "text", "problem", "benefit", "unit") and value is not None:
+            cleaned = clean_text(str(value))
+            if name in ("title", "text") and not cleaned:
+                continue
+            setattr(idea, name, cleaned or None)
+    idea.updated_at = utcnow()
+    session.add(idea)
+    session.flush()
+    return idea
+
+
+def get_idea(session: Session, org_id: int, number: int, *, include_withdrawn: bool = False) -> Idea | None:
+    query = select(Idea).where(Idea.org_id == org_id, Idea.number == number)
+    if not include_withdrawn:
+        query = query.where(col(Idea.withdrawn_at).is_(None))
+    return session.exec(query).first()
+
+
+def ideas_by_ids(session: Session, ids: Sequence[int]) -> list[Idea]:
+    if not ids:
+        return []
+    rows = {i.id: i for i in session.exec(select(Idea).where(col(Idea.id).in_(ids))).all()}
+    return [rows[i] for i in ids if i in rows]
+
+
+def ideas_by_author(session: Session, author: Person, *, limit: int = 50) -> list[Idea]:
+    query = (select(Idea).where(Idea.author_id == author.id, col(Idea.withdrawn_at).is_(None))
+             .order_by(col(Idea.number).desc()).limit(limit))
+    return list(session.exec(query).all())
+
+
+def ideas_waiting_for_feedback(session: Session, org_id: int, *, limit: int = 50) -> list[Idea]:
+    """Ideas no coach has answered yet (still Inkommen, no first feedback), oldest first."""
+    query = (select(Idea).where(Idea.org_id == org_id, col(Idea.withdrawn_at).is_(None), Idea.stage == "new",
+                                col(Idea.first_feedback_at).is_(None))
+             .order_by(col(Idea.created_at)).limit(limit))
+    return list(session.exec(query).all())
+
+
+def search_ideas(session: Session, org_id: int, query: str, *, limit: int = 20) -> list[Idea]:
+    return ideas_by_ids(session, search_idea_ids(session, org_id, query, limit=limit))
+
+
+def similar_ideas(session: Session, idea: Idea, *, limit: int = 3) -> list[Idea]:
+    return ideas_by_ids(session, similar_idea_ids(session, idea.org_id, idea.title, limit=limit, exclude_id=idea.id))
+
+
+def change_stage(session: Session, idea: Idea, actor: Person | None, to_stage: str,
+                 comment: str | None = None) -> StageChange:
+    now = utcnow()
+    change = StageChange(idea_id=idea.id, actor_id=actor.id if actor else None, from_stage=idea.stage,
+                         to_stage=to_stage, comment=clean_text(comment) or None, created_at=now)
+    idea.stage = to_stage
+    idea.updated_at = now
+    if idea.first_feedback_at is None:
+        idea.first_feedback_at = now
+    session.add(idea)
+    session.add(change)
+    session.flush()
+    return change
+
+
+def set_owner(session: Session, idea: Idea, owner: Person) -> None:
+    idea.owner_id = owner.id
+    idea.updated_at = utcnow()
+    if idea.first_feedback_at is None:
+        idea.first_feedback_at = idea.updated_at
+    session.add(idea)
+    session.flush()
+
+
+def withdraw_idea(session: Session, idea: Idea) -> None:
+    idea.withdrawn_at = utcnow()
+    idea.updated_at = idea.withdrawn_at
+    session.add(idea)
+    session.flush()
+
+
+def stage_history(session: Session, idea: Idea) -> list[tuple[StageChange, Person | None]]:
+    query = (select(StageChange, Person).join(Person, col(Person.id) == StageChange.actor_id, isouter=True)
+             .where(StageChange.idea_id == idea.id).order_by(col(StageChange.created_at), col(StageChange.id)))
+    return [(c, p) for c, p in session.exec(query).all()]
+
+
+def add_vote(session: Session, idea: Idea, person: Person) -> bool:
+    """One vote per person and idea: False when they had voted already."""
+    if session.exec(select(Vote).where(Vote.idea_id == idea.id, Vote.person_id == person.id)).first():
+        return False
+    try:
+        with session.begin_nested():
+            session.add(Vote(idea_id=idea.id, person_id=person.id))
+    except IntegrityError:
+        return False
+    return True
+
+
+def vote_count(session: Session, idea_ids: Iterable[int]) -> dict[int, int]:
+    ids = list(idea_ids)
+    if not ids:
+        return {}
+    query = select(Vote.idea_id, func.count()).where(col(Vote.idea_id).in_(ids)).group_by(Vote.idea_id)
+    return {idea_id: n for idea_id, n in session.exec(query).all()}
+
+
+def add_comment(session: Session, idea: Idea, person: Person, text: str, *, dedup_key: str | None = None
+                ) -> Comment | None:
+    if dedup_key and session.exec(select(Comment).where(Comment.idea_id == idea.id,
+                                                        Comment.dedup_key == dedup_key)).first():
+        return None
+    comment = Comment(idea_id=idea.id, person_id=person.id, text=clean_text(text), dedup_key=dedup_key)
+    session.add(comment)
+    session.flush()
+    return comment
+
+
+def comments_for(session: Session, idea: Idea) -> list[tuple[Comment, Person]]:
+    query = (select(Comment, Person).join(Person, col(Person.id) == Comment.person_id)
+             .where(Comment.idea_id == idea.id).order_by(col(Comment.created_at)))
+    return [(c, p) for c, p in session.exec(query).all()]
+
+
+def link_message(session: Session, idea: Idea, platform: str, channel: str, message_ref: str) -> None:
+    exists = session.exec(select(IdeaMessage).where(IdeaMessage.platform == platform, IdeaMessage.channel == channel,
+                                                    IdeaMessage.message_ref == message_ref)).first()
+    if exists is None:
+        session.add(IdeaMessage(idea_id=idea.id, platform=platform, channel=channel, message_ref=message_ref))
+        session.flush()
+
+
+def idea_for_message(session: Session, platform: str, channel: str, message_ref: str) -> Idea | None:
+    query = (select(Idea).join(IdeaMessage, col(IdeaMessage.idea_id) == Idea.id)
+             .where(IdeaMessage.platform == platform, IdeaMessage.channel == channel,
+                    IdeaMessage.message_ref == message_ref, col(Idea.withdrawn_at).is_(None)))
+    return session.exec(query).first()
+
+
+def first_time(session: Session, key: str) -> bool:
+    """Record an inbound event key; False when it was recorded before (a retry)."""
+    if session.get(ProcessedEvent, key) is not None:
+        return False
+    try:
+        with session.begin_nested():
+            session.add(ProcessedEvent(key=key[:250]))
+    except IntegrityError:
+        return False
+    return True
+
+
+@dataclass(slots=True)
+class ExportRow:
+    id: int
+    number: int
+    title: str
+    text: str
+    problem: str | None
+    benefit: str | None
+    unit: str | None
+    stage: str
+    anonymous: bool
+    author: str | None
+    source: str
+    source_link: str | None
+    organisation: str
+    votes: int
+    created_at: datetime
+    updated_at: datetime
+
+
+def export_ideas(session: Session, *, org_key: str | None = None) -> list[ExportRow]:
+    """All live ideas, oldest first, with the author as a person reference (None when anonymous)."""
+    vote_sub = select(Vote.idea_id, func.count().label("votes")).group_by(Vote.idea_id).subquery()
+    query = (select(Idea, Person, Organisation, vote_sub.c.votes)
+             .join(Person, col(Person.id) == Idea.author_id)
+             .join(Organisation, col(Organisation.id) == Idea.org_id)
+             .join(vote_sub, vote_sub.c.idea_id == Idea.id, isouter=True)
+             .where(col(Idea.withdrawn_at).is_(None))
+             .order_by(col(Idea.org_id), col(Idea.number)))
+    if org_key:
+        query = query.where(Organisation.key == org_key)
+    rows = []
+    for idea, person, org, votes in session.exec(query).all():
+        rows.append(ExportRow(
+            id=idea.id, number=idea.number, title=idea.title, text=idea.text, problem=idea.problem,
+            benefit=idea.benefit, unit=idea.unit, stage=idea.stage, anonymous=idea.anonymous,
+            author=None if idea.anonymous else person.ref, source=idea.source, source_link=idea.source_link,
+            organisation=org.key, votes=votes or 0, created_at=idea.created_at, updated_at=idea.updated_at,
+        ))
+    return rows

@@ -1,0 +1,216 @@
+"""The tables. Changing one means a new Alembic revision in storage/migrations/versions/."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import Column, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+# Deterministic constraint names, so Alembic can alter them on SQLite (batch mode) and PostgreSQL alike.
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Organisation(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(unique=True, max_length=200)  # "local", or the configured organisation key
+    name: str = Field(default="", max_length=200)
+    next_idea_number: int = 1
+    first_feedback_days: int = 10  # working days before an idea without feedback counts as waiting
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Person(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("platform", "user_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    org_id: int = Field(foreign_key="organisation.id", index=True)
+    platform: str = Field(max_length=20)  # slack | teams | shell
+    user_id: str = Field(max_length=200)  # Slack user id, Teams AAD object id, shell name
+    workspace: str | None = Field(default=None, max_length=200)  # Slack team id, Teams tenant id
+    display_name: str | None = Field(default=None, max_length=200)
+    locale: str | None = Field(default=None, max_length=20)
+    timezone: str | None = Field(default=None, max_length=64)
+    unreachable: bool = False  # the platform refuses messages to this person (blocked/uninstalled)
+    nudges_paused_until: datetime | None = None
+    nudges_opt_out: bool = False
+    created_at: datetime = Field(default_factory=utcnow)
+
+    @property
+    def ref(self) -> str:
+        return f"{self.platform}:{self.user_id}"
+
+
+class Idea(SQLModel, table=True):
+    __table_args__ = (
+        UniqueConstraint("org_id", "number"),
+        UniqueConstraint("org_id", "dedup_key"),
+        Index("ix_idea_org_stage", "org_id", "stage"),
+        Index("ix_idea_org_created", "org_id", "created_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    org_id: int = Field(foreign_key="organisation.id")
+    number: int
+    title: str = Field(max_length=200)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    problem: str | None = Field(default=None, sa_column=Column(Text))
+    benefit: str | None = Field(default=None, sa_column=Column(Text))
+    unit: str | None = Field(default=None, max_length=200)
+    stage: str = Field(default="new", max_length=30)
+    anonymous: bool = False
+    author_id: int = Field(foreign_key="person.id", index=True)
+    owner_id: int | None = Field(default=None, foreign_key="person.id")  # the coach who took it on
+    source: str = Field(max_length=20)  # slack | teams | shell
+    source_link: str | None = Field(default=None, max_length=1000)
+    source_channel: str | None = Field(default=None, max_length=200)
+    source_message_ref: str | None = Field(default=None, max_length=200)
+    original_author: str | None = Field(default=None, max_length=220)  # person ref when saved from a message
+    dedup_key: str | None = Field(default=None, max_length=200)
+    group_id: int | None = None  # the pilot group whose nudge prompted it
+    nudge_id: int | None = None
+    first_feedback_at: datetime | None = None
+    withdrawn_at: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class StageChange(SQLModel, table=True):
+    __tablename__ = "stage_change"
+
+    id: int | None = Field(default=None, primary_key=True)
+    idea_id: int = Field(foreign_key="idea.id", index=True)
+    actor_id: int | None = Field(default=None, foreign_key="person.id")
+    from_stage: str | None = Field(default=None, max_length=30)
+    to_stage: str = Field(max_length=30)
+    comment: str | None = Field(default=None, sa_column=Column(Text))
+    created_at: datetime = Field(default_factory=utcnow, index=True)
+
+
+class Vote(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("idea_id", "person_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    idea_id: int = Field(foreign_key="idea.id", index=True)
+    person_id: int = Field(foreign_key="person.id")
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Comment(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("idea_id", "dedup_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    idea_id: int = Field(foreign_key="idea.id", index=True)
+    person_id: int = Field(foreign_key="person.id")
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    dedup_key: str | None = Field(default=None, max_length=200)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Role(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("person_id", "role", "group_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    role: str = Field(max_length=20)  # coach | manager | admin
+    group_id: int | None = None  # a manager's scope: None = the whole organisation
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class GuidedCapture(SQLModel, table=True):
+    """An unfinished guided capture: survives restarts, one per person."""
+
+    __tablename__ = "guided_capture"
+
+    person_id: int = Field(foreign_key="person.id", primary_key=True)
+    step: str = Field(max_length=20)  # idea | problem | benefit
+    data: str = Field(default="{}", sa_column=Column(Text, nullable=False))  # JSON of answers so far
+    context: str = Field(default="", max_length=200)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class IdeaMessage(SQLModel, table=True):
+    """A platform message that shows an idea: reactions on it are votes, replies in its thread comments."""
+
+    __tablename__ = "idea_message"
+    __table_args__ = (UniqueConstraint("platform", "channel", "message_ref"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    idea_id: int = Field(foreign_key="idea.id", index=True)
+    platform: str = Field(max_length=20)
+    channel: str = Field(max_length=200)
+    message_ref: str = Field(max_length=200)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class ProcessedEvent(SQLModel, table=True):
+    """Inbound events already handled (Slack event_id, Teams activity id): retries become no-ops."""
+
+    __tablename__ = "processed_event"
+
+    key: str = Field(primary_key=True, max_length=250)
+    created_at: datetime = Field(default_factory=utcnow, index=True)
+
+
+class ConversationRef(SQLModel, table=True):
+    """Where the bot can reach a conversation later (Teams proactive messages)."""
+
+    __tablename__ = "conversation_ref"
+    __table_args__ = (UniqueConstraint("platform", "conversation_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=20)
+    conversation_id: str = Field(max_length=500)
+    conversation_type: str | None = Field(default=None, max_length=30)  # personal | channel | groupChat
+    service_url: str = Field(max_length=500)
+    tenant_id: str | None = Field(default=None, max_length=200)
+    bot_id: str | None = Field(default=None, max_length=200)
+    user_id: str | None = Field(default=None, max_length=200, index=True)  # AAD object id (personal chats)
+    member_id: str | None = Field(default=None, max_length=200)  # the "29:…" channel account id
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class OutboxMessage(SQLModel, table=True):
+    """Every message that is not a direct reply. `key` makes a second enqueue of the same message a no-op."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_state_due", "state", "due_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(unique=True, max_length=300)
+    org_id: int | None = Field(default=None, foreign_key="organisation.id")
+    platform: str = Field(max_length=20)
+    recipient_kind: str = Field(default="user", max_length=20)  # user | channel
+    recipient: str = Field(max_length=500)
+    workspace: str | None = Field(default=None, max_length=200)
+    thread: str | None = Field(default=None, max_length=200)
+    payload: str = Field(sa_column=Column(Text, nullable=False))  # Reply.to_dict() as JSON
+    due_at: datetime = Field(default_factory=utcnow)
+    state: str = Field(default="pending", max_length=20)  # pending | sending | sent | failed | dead
+    attempts: int = 0
+    last_error: str | None = Field(default=None, sa_column=Column(Text))
+    claimed_by: str | None = Field(default=None, max_length=200)
+    claimed_at: datetime | None = None
+    sent_at: datetime | None = None
+    message_id: str | None = Field(default=None, max_length=200)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class SchedulerLease(SQLModel, table=True):
+    """Which process runs the scheduler: taken, renewed, taken over when expired."""
+
+    __tablename__ = "scheduler_lease"
+
+    name: str = Field(primary_key=True, max_length=100)
+    holder: str = Field(max_length=200)
+    expires_at: datetime

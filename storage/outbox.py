@@ -1,0 +1,127 @@
+"""The outbox: one table for every message that is not a direct reply.
+
+`enqueue` is idempotent on the key, so a second attempt (a rerun digest, a retried event) is a no-op.
+Claiming and marking are the dispatcher's (scheduler/); they live here because they are queries.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import or_, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, col, select
+
+from storage.models import OutboxMessage, utcnow
+
+PENDING, SENDING, SENT, FAILED, DEAD = "pending", "sending", "sent", "failed", "dead"
+
+
+@dataclass(slots=True)
+class NewMessage:
+    key: str
+    platform: str
+    recipient: str
+    payload: dict[str, Any]
+    recipient_kind: str = "user"
+    workspace: str | None = None
+    thread: str | None = None
+    org_id: int | None = None
+    due_at: datetime | None = None
+
+
+def _insert_ignore(session: Session):  # type: ignore[no-untyped-def]
+    dialect = session.get_bind().dialect.name
+    module = postgresql if dialect == "postgresql" else sqlite
+    return module.insert(OutboxMessage)
+
+
+def enqueue(session: Session, message: NewMessage) -> bool:
+    """Add the message unless one with the same key exists. True when it was added."""
+    values = {
+        "key": message.key,
+        "org_id": message.org_id,
+        "platform": message.platform,
+        "recipient_kind": message.recipient_kind,
+        "recipient": message.recipient,
+        "workspace": message.workspace,
+        "thread": message.thread,
+        "payload": json.dumps(message.payload, ensure_ascii=False),
+        "due_at": message.due_at or utcnow(),
+        "state": PENDING,
+        "attempts": 0,
+        "created_at": utcnow(),
+    }
+    stmt = _insert_ignore(session).values(**values).on_conflict_do_nothing(index_elements=["key"])
+    result = session.execute(stmt)
+    return bool(result.rowcount)
+
+
+def enqueue_many(session: Session, messages: list[NewMessage]) -> int:
+    return sum(enqueue(session, m) for m in messages)
+
+
+def claim_due(session: Session, worker: str, *, limit: int = 50, now: datetime | None = None,
+              stale_after: timedelta = timedelta(minutes=5), platforms: list[str] | None = None
+              ) -> list[OutboxMessage]:
+    """Mark up to `limit` due rows as `sending` by `worker` and return them.
+
+    Rows stuck in `sending` longer than `stale_after` (their worker died) are claimed again: that is
+    the only way a message can go out twice. On PostgreSQL concurrent dispatchers skip each other's
+    rows (FOR UPDATE SKIP LOCKED); SQLite holds the write lock for the whole transaction.
+    """
+    now = now or utcnow()
+    due = or_(
+        (col(OutboxMessage.state).in_([PENDING, FAILED])) & (col(OutboxMessage.due_at) <= now),
+        (col(OutboxMessage.state) == SENDING) & (col(OutboxMessage.claimed_at) <= now - stale_after),
+    )
+    query = select(OutboxMessage).where(due).order_by(col(OutboxMessage.due_at), col(OutboxMessage.id)).limit(limit)
+    if platforms:
+        query = query.where(col(OutboxMessage.platform).in_(platforms))
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    rows = list(session.exec(query).all())
+    for row in rows:
+        row.state = SENDING
+        row.claimed_by = worker
+        row.claimed_at = now
+        session.add(row)
+    session.flush()
+    return rows
+
+
+def mark_sent(session: Session, row_id: int, *, message_id: str | None, now: datetime | None = None) -> None:
+    session.execute(
+        update(OutboxMessage).where(col(OutboxMessage.id) == row_id).values(
+            state=SENT, sent_at=now or utcnow(), message_id=message_id, last_error=None,
+            attempts=OutboxMessage.attempts + 1)
+    )
+
+
+def mark_failed(session: Session, row_id: int, *, error: str, retry_at: datetime, dead: bool = False) -> None:
+    session.execute(
+        update(OutboxMessage).where(col(OutboxMessage.id) == row_id).values(
+            state=DEAD if dead else FAILED, last_error=error[:2000], due_at=retry_at,
+            attempts=OutboxMessage.attempts + 1)
+    )
+
+
+def release(session: Session, row_id: int, *, due_at: datetime) -> None:
+    """Put a claimed row back untouched (rate limited before it was tried): no attempt counted."""
+    session.execute(
+        update(OutboxMessage).where(col(OutboxMessage.id) == row_id).values(state=PENDING, due_at=due_at)
+    )
+
+
+def get_by_key(session: Session, key: str) -> OutboxMessage | None:
+    return session.exec(select(OutboxMessage).where(OutboxMessage.key == key)).first()
+
+
+def counts_by_state(session: Session) -> dict[str, int]:
+    from sqlalchemy import func
+
+    rows = session.exec(select(OutboxMessage.state, func.count()).group_by(OutboxMessage.state)).all()
+    return {state: n for state, n in rows}

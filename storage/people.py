@@ -1,0 +1,102 @@
+"""Organisations, people and roles."""
+
+from __future__ import annotations
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from storage.models import Organisation, Person, Role, utcnow
+
+ROLES = ("coach", "manager", "admin")
+
+
+class UnknownPersonRef(ValueError):
+    """A person reference that is not `platform:user id`."""
+
+
+def parse_person_ref(ref: str) -> tuple[str, str]:
+    """`slack:U123` -> ("slack", "U123"). Platforms: slack, teams, shell."""
+    platform, sep, user_id = ref.strip().partition(":")
+    platform = platform.lower()
+    if not sep or not user_id or platform not in ("slack", "teams", "shell"):
+        raise UnknownPersonRef(ref)
+    return platform, user_id
+
+
+def get_or_create_org(session: Session, key: str, name: str | None = None) -> Organisation:
+    org = session.exec(select(Organisation).where(Organisation.key == key)).first()
+    if org is None:
+        org = Organisation(key=key, name=name or key)
+        session.add(org)
+        session.flush()
+    return org
+
+
+def get_person(session: Session, platform: str, user_id: str) -> Person | None:
+    return session.exec(select(Person).where(Person.platform == platform, Person.user_id == user_id)).first()
+
+
+def get_or_create_person(
+    session: Session,
+    org: Organisation,
+    platform: str,
+    user_id: str,
+    *,
+    workspace: str | None = None,
+    display_name: str | None = None,
+    locale: str | None = None,
+    timezone: str | None = None,
+) -> Person:
+    """Find the person, filling in what the platform told us this time; create them on first sight."""
+    person = get_person(session, platform, user_id)
+    if person is None:
+        person = Person(org_id=org.id, platform=platform, user_id=user_id, workspace=workspace,
+                        display_name=display_name, locale=locale, timezone=timezone)
+        session.add(person)
+        session.flush()
+        return person
+    changed = False
+    for attr, value in (("workspace", workspace), ("display_name", display_name), ("locale", locale),
+                        ("timezone", timezone)):
+        if value and getattr(person, attr) != value:
+            setattr(person, attr, value)
+            changed = True
+    if changed:
+        session.add(person)
+    return person
+
+
+def has_role(session: Session, person: Person, role: str) -> bool:
+    if person.id is None:
+        return False
+    query = select(func.count()).select_from(Role).where(Role.person_id == person.id, Role.role == role)
+    return session.exec(query).one() > 0
+
+
+def grant_role(session: Session, person: Person, role: str, group_id: int | None = None) -> bool:
+    """Give `person` the role; False if they had it already (NULL scopes are compared by hand)."""
+    if role not in ROLES:
+        raise ValueError(role)
+    query = select(Role).where(Role.person_id == person.id, Role.role == role)
+    query = query.where(col(Role.group_id).is_(None)) if group_id is None else query.where(Role.group_id == group_id)
+    if session.exec(query).first() is not None:
+        return False
+    session.add(Role(person_id=person.id, role=role, group_id=group_id, created_at=utcnow()))
+    session.flush()
+    return True
+
+
+def revoke_role(session: Session, person: Person, role: str, group_id: int | None = None) -> bool:
+    query = select(Role).where(Role.person_id == person.id, Role.role == role)
+    query = query.where(col(Role.group_id).is_(None)) if group_id is None else query.where(Role.group_id == group_id)
+    rows = session.exec(query).all()
+    for row in rows:
+        session.delete(row)
+    session.flush()
+    return bool(rows)
+
+
+def list_roles(session: Session) -> list[tuple[Person, Role]]:
+    query = select(Person, Role).join(Role, Role.person_id == Person.id).order_by(Person.platform, Person.user_id,
+                                                                                 Role.role)
+    return list(session.exec(query).all())

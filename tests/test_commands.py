@@ -1,0 +1,145 @@
+"""Listing, searching, showing, withdrawing and moving ideas, in Swedish and English."""
+
+from __future__ import annotations
+
+from bot.core.replies import ActionId, ReplyKind
+
+
+def test_list_shows_only_my_ideas_with_stages(anna, bertil):
+    anna.say("/idé Cykelparkering vid stationen")
+    bertil.say("/idé Bättre kaffe")
+    reply = anna.say("/idé lista")
+    assert reply.kind == ReplyKind.LIST
+    assert [(i.number, i.stage_label) for i in reply.ideas] == [(1, "Inkommen")]
+    assert anna.say("/idé list").ideas == reply.ideas
+
+
+def test_empty_list_tells_how_to_start(anna):
+    reply = anna.say("/idé lista")
+    assert reply.ideas == [] and "/idé" in reply.text
+
+
+def test_search_finds_prefix_and_keeps_swedish_letters_apart(anna, bertil):
+    anna.say("/idé Cykelparkering vid stationen")
+    anna.say("/idé Planera för nästa år")
+    bertil.say("/idé Ar-kontroll av maskinerna")
+    assert [i.number for i in bertil.say("/idé sök cykel").ideas] == [1]
+    assert [i.number for i in bertil.say("/idé sök år").ideas] == [2]
+    assert [i.number for i in bertil.say("/idé search ar").ideas] == [3]
+    assert "Inga idéer" in bertil.say("/idé sök elefant").text
+
+
+def test_search_without_words_explains_usage(anna):
+    reply = anna.say("/idé sök")
+    assert reply.kind == ReplyKind.HELP and "sök" in reply.text
+
+
+def test_show_has_history_and_hides_anonymous_author(core, anna, bertil):
+    number = core.submit_form(anna.actor, {"title": "Anonym idé", "text": "Något känsligt", "anonymous": True}
+                              ).idea_number
+    reply = bertil.say(f"/idé visa {number}")
+    assert reply.kind == ReplyKind.IDEA
+    fields = dict((f.label, f.value) for f in reply.fields)
+    assert fields["Inskickad av"] == "Anonym"
+    assert "Inkommen" in fields["Historik"]
+
+
+def test_unknown_number_is_a_clear_message(anna):
+    reply = anna.say("/idé visa 99")
+    assert reply.kind == ReplyKind.ERROR and "#99" in reply.text
+
+
+def test_only_coaches_move_stages_and_the_author_is_told_through_the_outbox(anna, bertil, coach, db):
+    anna.say("/idé Cykelparkering vid stationen")
+    refused = bertil.say("/idé status 1 bedömning")
+    assert refused.kind == ReplyKind.ERROR and "idécoacher" in refused.text
+    moved = coach.say("/idé status 1 bedömning Vi tittar på kostnaden")
+    assert moved.kind == ReplyKind.INFO and "Bedömning" in moved.text
+    from storage.outbox import counts_by_state, get_by_key
+
+    with db.session() as session:
+        assert counts_by_state(session) == {"pending": 1}
+    shown = anna.say("/idé visa 1")
+    history = dict((f.label, f.value) for f in shown.fields)["Historik"]
+    assert "Bedömning (cecilia) – Vi tittar på kostnaden" in history
+    with db.session() as session:
+        from sqlmodel import select
+
+        from storage.models import OutboxMessage
+
+        row = session.exec(select(OutboxMessage)).one()
+        assert get_by_key(session, row.key) is not None
+        assert row.recipient == "anna" and row.platform == "shell"
+        assert "Bedömning" in row.payload
+
+
+def test_stage_names_codes_and_english_all_work(anna, coach):
+    anna.say("/idé En idé")
+    assert "Test/pilot" in coach.say("/idé status 1 pilot").text
+    assert "Införd" in coach.say("/idé status 1 implemented").text
+    assert "Vilande" in coach.say("/idé status #1 Vilande").text
+
+
+def test_unknown_stage_lists_the_stages(anna, coach):
+    anna.say("/idé En idé")
+    reply = coach.say("/idé status 1 klar")
+    assert reply.kind == ReplyKind.ERROR and "”klar”" in reply.text and "Bedömning" in reply.text
+
+
+def test_declining_needs_a_reason(anna, coach):
+    anna.say("/idé En idé")
+    assert coach.say("/idé status 1 avslutad").kind == ReplyKind.ERROR
+    assert "Avslutad – ej aktuell" in coach.say("/idé status 1 avslutad Ingår redan i verksamheten").text
+
+
+def test_only_the_author_can_withdraw(anna, bertil):
+    anna.say("/idé En idé")
+    assert bertil.say("/idé ångra 1").kind == ReplyKind.ERROR
+    assert anna.say("/idé ångra 1").kind == ReplyKind.INFO
+    assert anna.say("/idé lista").ideas == []
+    assert anna.say("/idé visa 1").kind == ReplyKind.ERROR
+
+
+def test_votes_are_one_per_person_and_not_for_own_idea(anna, bertil, core):
+    anna.say("/idé En idé")
+    assert "1 röster" in core.vote(bertil.actor, 1).text
+    assert "redan röstat" in core.vote(bertil.actor, 1).text
+    assert "egen idé" in core.vote(anna.actor, 1).text
+
+
+def test_coach_sees_stage_buttons_others_do_not(anna, coach):
+    anna.say("/idé En idé")
+    assert not [b for b in anna.say("/idé visa 1").buttons if b.action_id == ActionId.SET_STAGE]
+    stage_buttons = [b for b in coach.say("/idé visa 1").buttons if b.action_id == ActionId.SET_STAGE]
+    assert "1:in_review" in [b.value for b in stage_buttons]
+    assert coach.core.handle_action(coach.actor, ActionId.SET_STAGE, "1:in_review").kind == ReplyKind.INFO
+
+
+def test_help_in_both_languages(core, anna):
+    assert "/idé lista" in anna.say("/idé hjälp").text
+    from bot.core import Actor
+
+    assert "/idea list" in core.handle_message(Actor("shell", "eve", locale="en"), "/idea help").text
+
+
+def test_plain_chat_without_command_gets_a_hint(anna, db):
+    reply = anna.say("hej")
+    assert reply.kind == ReplyKind.HELP and "idé" in reply.text
+
+
+def test_home_shows_my_ideas_and_coaches_see_the_waiting(anna, coach, core):
+    anna.say("/idé En idé")
+    assert [r.title for r in core.home(anna.actor)] == ["Mina idéer"]
+    sections = core.home(coach.actor)
+    assert [r.title for r in sections] == ["Mina idéer", "Väntar på återkoppling"]
+    assert [i.number for i in sections[1].ideas] == [1]
+
+
+def test_comment_is_kept_once_per_dedup_key(anna, bertil, core):
+    from bot.core import Origin
+
+    anna.say("/idé En idé")
+    core.comment(bertil.actor, 1, "Bra tänkt!", Origin(dedup_key="c1"))
+    core.comment(bertil.actor, 1, "Bra tänkt!", Origin(dedup_key="c1"))
+    comments = dict((f.label, f.value) for f in anna.say("/idé visa 1").fields)["Kommentarer"]
+    assert comments == "bertil: Bra tänkt!"
