@@ -36,6 +36,7 @@ class Origin:
     dedup_key: str | None = None  # the same key never stores a second idea
     nudge_id: int | None = None
     group_id: int | None = None
+    context: str = ""  # the opaque value a form carried (e.g. "nudge:12"), for capture enrichers
 
 
 @dataclass(slots=True)

@@ -31,3 +31,14 @@ def command(*words: str) -> Callable[[CommandHandler], CommandHandler]:
         return handler
 
     return decorate
+
+
+# Modules that register commands, enrichers or actions when imported (e.g. "bot.core.groups").
+FEATURE_MODULES: list[str] = []
+
+
+def load_features() -> None:
+    import importlib
+
+    for name in FEATURE_MODULES:
+        importlib.import_module(name)

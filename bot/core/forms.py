@@ -6,6 +6,7 @@ The guided capture's state is stored, so a conversation survives a restart of th
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 
 from bot.core import ideas, views
 from bot.core.context import Context, Origin
@@ -73,6 +74,8 @@ def submit_form(ctx: Context, values: Mapping[str, object], origin: Origin | Non
         store.update_details(ctx.session, found, **{k: cleaned[k] for k in (*TEXT_FIELDS, "anonymous")})
         return Reply(ReplyKind.INFO, t(ctx.lang, "details.saved", number=idea_number), idea_number=idea_number,
                      locale=ctx.lang)
+    if context:
+        origin = replace(origin or Origin(), context=context)
     return ideas.capture(ctx, str(cleaned["text"]), origin, title=str(cleaned["title"]) or None,
                          problem=str(cleaned["problem"]) or None, benefit=str(cleaned["benefit"]) or None,
                          unit=str(cleaned["unit"]) or None, anonymous=bool(cleaned["anonymous"]))
@@ -116,5 +119,7 @@ def answer_guided(ctx: Context, text: str, origin: Origin | None) -> Reply:
         return Reply(ReplyKind.QUESTION, t(ctx.lang, "guided.benefit"), locale=ctx.lang)
     data["benefit"] = None if skipped else answer[:2000]
     guided.clear_guided(ctx.session, ctx.person)
+    if row.context:
+        origin = replace(origin or Origin(), context=row.context)
     return ideas.capture(ctx, data.get("text") or "", origin, problem=data.get("problem"),
                          benefit=data.get("benefit"))

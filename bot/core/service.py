@@ -11,7 +11,7 @@ from bot.config import Settings
 from bot.core import forms as idea_forms
 from bot.core import ideas, views
 from bot.core.context import Actor, Context, Origin
-from bot.core.extensions import ACTIONS, COMMANDS
+from bot.core.extensions import ACTIONS, COMMANDS, load_features
 from bot.core.grammar import Command, nfc, parse, parse_number, strip_prefix
 from bot.core.i18n import language, t
 from bot.core.replies import ActionId, Reply, ReplyKind
@@ -29,6 +29,7 @@ class Core:
     def __init__(self, db: Database, settings: Settings | None = None) -> None:
         self.db = db
         self.settings = settings or Settings()
+        load_features()
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Core:
