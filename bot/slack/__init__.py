@@ -1,0 +1,1 @@
+"""Slack adapter: Bolt listeners that translate Slack requests into core calls and replies into Block Kit."""

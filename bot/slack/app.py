@@ -1,0 +1,63 @@
+"""The Bolt app: which Slack request goes to which listener.
+
+Why `AsyncApp` and not the sync `App`: the ASGI server, Socket Mode's aiohttp client and the outbox
+sender all live on one event loop, and Bolt's async lazy listeners are plain asyncio tasks, so an ack
+costs no thread hand-off. The synchronous core runs in worker threads (`asyncio.to_thread`) only for
+the work that happens after the ack.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.config import Settings
+from bot.slack.blocks import FORM_CALLBACK_ID
+from bot.slack.client import make_web_client
+from bot.slack.listeners import SlackListeners
+
+SAVE_AS_IDEA = "save_as_idea"  # the message shortcut's callback id in manifest.yaml
+# Slack does not say whether `/idé` arrives composed (U+00E9) or decomposed (e + U+0301): accept both,
+# and the ASCII alias `/idea`.
+IDEA_COMMAND = re.compile("^/(?:id\u00e9|ide\u0301|idea)$")
+ACTION_IDS = re.compile(r"^(?:idea|ideas|nudge)\.[a-z_]+(?:#\d+)?$")
+
+
+def build_slack_app(settings: Settings, core: Any, *, client: AsyncWebClient | None = None,
+                    on_captured: Callable[[str], None] | None = None,
+                    on_error: Callable[[str], None] | None = None,
+                    signing_secret: str | None = None) -> AsyncApp:
+    """One Bolt app for HTTP and Socket Mode alike (Socket Mode needs no signing secret)."""
+    client = client or make_web_client(settings)
+    app = AsyncApp(
+        client=client,
+        signing_secret=signing_secret or settings.slack_signing_secret or "socket-mode-only",
+        request_verification_enabled=bool(signing_secret or settings.slack_signing_secret),
+        logger=logging.getLogger("idesluss.slack.bolt"),
+        name="idesluss",
+    )
+    listeners = SlackListeners(core, locale=None, on_captured=on_captured, on_error=on_error)
+    ack = listeners.ack
+
+    app.command(IDEA_COMMAND)(ack=ack, lazy=[listeners.command])
+    app.view(FORM_CALLBACK_ID)(listeners.view_submission)
+    app.action(ACTION_IDS)(ack=ack, lazy=[listeners.action])
+    app.shortcut(SAVE_AS_IDEA)(ack=ack, lazy=[listeners.save_message])
+    app.event("app_mention")(ack=ack, lazy=[listeners.app_mention])
+    app.event("message")(ack=ack, lazy=[listeners.direct_message])
+    app.event("reaction_added")(ack=ack, lazy=[listeners.reaction_added])
+    app.event("reaction_removed")(listeners.ignore)
+    app.event("app_home_opened")(ack=ack, lazy=[listeners.app_home_opened])
+
+    @app.error
+    async def on_listener_error(error: Exception, body: dict[str, Any], logger: logging.Logger) -> None:
+        if on_error:
+            on_error("slack")
+        logger.exception("slack listener failed (%s)", body.get("type") or "?", exc_info=error)
+
+    return app

@@ -1,0 +1,36 @@
+"""The Slack Web API client every Slack component shares.
+
+One place decides the base URL (slack.com, GovSlack's slack-gov.com, or a test stand-in) and the retry
+policy: slack_sdk retries nothing by default, so 429s (honouring `Retry-After`) and dropped connections
+are retried here, a bounded number of times, before a caller sees the error.
+"""
+
+from __future__ import annotations
+
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+)
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.config import Settings
+
+RATE_LIMIT_RETRIES = 2
+CONNECTION_RETRIES = 2
+
+
+def api_base_url(settings: Settings) -> str:
+    url = settings.slack_api_url or "https://slack.com/api/"
+    return url if url.endswith("/") else url + "/"
+
+
+def make_web_client(settings: Settings, *, token: str | None = None, timeout: int = 15) -> AsyncWebClient:
+    return AsyncWebClient(
+        token=token or settings.slack_bot_token,
+        base_url=api_base_url(settings),
+        timeout=timeout,
+        retry_handlers=[
+            AsyncConnectionErrorRetryHandler(max_retry_count=CONNECTION_RETRIES),
+            AsyncRateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES),
+        ],
+    )

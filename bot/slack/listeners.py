@@ -1,0 +1,218 @@
+"""What happens on each Slack request: build Actor/Origin, call the core, render the reply.
+
+The core is synchronous (SQLModel sessions), so every call runs in a worker thread; the event loop only
+waits on Slack. Anything slower than an ack runs in a Bolt lazy listener, after the HTTP response has
+gone, so Slack always gets its answer well inside 3 seconds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+from slack_bolt.context.respond.async_respond import AsyncRespond
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.core.context import Actor, Origin
+from bot.core.replies import Reply, ReplyKind
+from bot.slack import blocks
+from bot.slack import payloads as p
+
+log = logging.getLogger("idesluss.slack")
+T = TypeVar("T")
+Handler = Callable[..., Awaitable[None]]
+
+
+def guarded(where: str) -> Callable[[Handler], Handler]:
+    """Lazy listeners run after the ack, where Bolt's error handler no longer sees them: log and count
+    their failures here. (`functools.wraps` keeps the argument names Bolt injects by.)"""
+
+    def decorate(fn: Handler) -> Handler:
+        @functools.wraps(fn)
+        async def wrapper(self: SlackListeners, *args: Any, **kwargs: Any) -> None:
+            try:
+                await fn(self, *args, **kwargs)
+            except Exception:
+                self.on_error(where)
+                log.exception("slack %s failed", where)
+
+        return wrapper
+
+    return decorate
+
+
+class SlackListeners:
+    def __init__(self, core: Any, *, locale: str | None = None, on_captured: Callable[[str], None] | None = None,
+                 on_error: Callable[[str], None] | None = None) -> None:
+        self.core = core
+        self.locale = locale
+        self.on_captured = on_captured or (lambda source: None)
+        self.on_error = on_error or (lambda where: None)
+
+    async def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        return await asyncio.to_thread(fn, *args, **kwargs)
+
+    def _count(self, reply: Reply) -> None:
+        if reply.kind == ReplyKind.CAPTURED:
+            self.on_captured("slack")
+
+    # --- /idé, /ide\u0301, /idea ---------------------------------------------------------------------
+
+    async def ack(self, ack: Callable[..., Any]) -> None:
+        await ack()
+
+    @guarded("command")
+    async def command(self, command: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond) -> None:
+        actor = p.actor_from_command(command, self.locale)
+        origin = Origin(channel=command.get("channel_id"), dedup_key=f"slack:cmd:{command.get('trigger_id')}")
+        reply = await self.call(self.core.handle_command, actor, p.nfc(command.get("text")), origin=origin,
+                                forms=True)
+        self._count(reply)
+        if reply.kind == ReplyKind.OPEN_FORM and reply.form:
+            where = {"ru": command.get("response_url"), "ch": command.get("channel_id")}
+            await self._open_form(client, command["trigger_id"], reply, where)
+            return
+        await respond(response_type="ephemeral", **blocks.message(reply))
+
+    async def _open_form(self, client: AsyncWebClient, trigger_id: str, reply: Reply, where: dict[str, Any]) -> None:
+        assert reply.form is not None
+        metadata = {"n": reply.form.idea_number, "c": reply.form.context, **{k: v for k, v in where.items() if v}}
+        await client.views_open(trigger_id=trigger_id, view=blocks.modal_view(reply.form, metadata))
+
+    # --- the idea modal -----------------------------------------------------------------------------
+
+    async def view_submission(self, ack: Callable[..., Any], body: dict[str, Any], view: dict[str, Any],
+                              client: AsyncWebClient) -> None:
+        """Validation errors must travel in the ack itself, so the core runs before it (a quick write)."""
+        actor = p.actor_from_interaction(body, self.locale)
+        meta = p.load_metadata(view)
+        origin = Origin(channel=meta.get("ch"), dedup_key=f"slack:view:{view.get('id')}")
+        reply = await self.call(self.core.submit_form, actor, blocks.form_values(view), origin=origin,
+                                idea_number=meta.get("n"), context=meta.get("c") or "")
+        if reply.kind == ReplyKind.ERROR and reply.errors:
+            await ack(response_action="errors", errors=blocks.form_errors(reply.errors, view))
+            return
+        await ack()
+        self._count(reply)
+        await self._answer(client, actor, reply, response_url=meta.get("ru"))
+
+    async def _answer(self, client: AsyncWebClient, actor: Actor, reply: Reply, *, response_url: str | None) -> None:
+        """Tell the person where they started (the command's response_url) or, failing that, in their DM."""
+        if response_url:
+            try:
+                await AsyncRespond(response_url=response_url)(response_type="ephemeral", **blocks.message(reply))
+                return
+            except Exception:  # an expired response_url (30 min) is not worth losing the answer over
+                log.warning("response_url refused the answer; sending it as a DM instead")
+        await client.chat_postMessage(channel=actor.user_id, **blocks.message(reply))
+
+    # --- buttons --------------------------------------------------------------------------------------
+
+    @guarded("action")
+    async def action(self, body: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond) -> None:
+        actor = p.actor_from_interaction(body, self.locale)
+        act = (body.get("actions") or [{}])[0]
+        action_id = blocks.base_action_id(act.get("action_id", ""))
+        container = body.get("container") or {}
+        channel = (body.get("channel") or {}).get("id") or container.get("channel_id")
+        message_ts = container.get("message_ts")
+        origin = Origin(channel=channel, message_ref=message_ts,
+                        dedup_key=f"slack:action:{actor.user_id}:{act.get('action_ts')}")
+        reply = await self.call(self.core.handle_action, actor, action_id, act.get("value") or "", origin=origin)
+        self._count(reply)
+        if reply.kind == ReplyKind.OPEN_FORM and reply.form:
+            await self._open_form(client, body["trigger_id"], reply, {"ru": body.get("response_url"), "ch": channel})
+        elif container.get("type") == "view" and (body.get("view") or {}).get("type") == "home":
+            await self.publish_home_for(client, actor)
+        elif body.get("response_url"):
+            await respond(response_type="ephemeral", replace_original=False, **blocks.message(reply))
+        else:
+            await client.chat_postMessage(channel=actor.user_id, **blocks.message(reply))
+
+    # --- message shortcut "Spara som idé" -----------------------------------------------------------
+
+    @guarded("shortcut")
+    async def save_message(self, body: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond) -> None:
+        actor = p.actor_from_interaction(body, self.locale)
+        message = body.get("message") or {}
+        channel = (body.get("channel") or {}).get("id")
+        link = None
+        try:
+            link = (await client.chat_getPermalink(channel=channel, message_ts=message["ts"])).get("permalink")
+        except Exception:
+            log.warning("no permalink for a saved message; the idea keeps channel and ts instead")
+        author = message.get("user")
+        origin = Origin(link=link, channel=channel, message_ref=message.get("ts"),
+                        original_author=f"slack:{author}" if author else None,
+                        dedup_key=f"slack:saved:{channel}:{message.get('ts')}")
+        values = {"title": None, "text": p.nfc(message.get("text")), "problem": None, "benefit": None,
+                  "unit": None, "anonymous": False}
+        reply = await self.call(self.core.submit_form, actor, values, origin=origin)
+        self._count(reply)
+        await self._answer(client, actor, reply, response_url=body.get("response_url"))
+
+    # --- events ----------------------------------------------------------------------------------------
+
+    @guarded("app_mention")
+    async def app_mention(self, body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient) -> None:
+        """`@Idéslussen idé: …` in a channel; in an idea's thread, a comment on it."""
+        actor = p.actor_from_event(body, event["user"], self.locale)
+        await self._conversation(body, event, actor, p.without_mention(event.get("text")), client, in_thread=True)
+
+    @guarded("message")
+    async def direct_message(self, body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient) -> None:
+        if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id") or not event.get("user"):
+            return  # edits, joins and the bot's own posts are not people talking to the bot
+        actor = p.actor_from_event(body, event["user"], self.locale)
+        await self._conversation(body, event, actor, p.nfc(event.get("text")), client, in_thread=False)
+
+    async def _conversation(self, body: dict[str, Any], event: dict[str, Any], actor: Actor, text: str,
+                            client: AsyncWebClient, *, in_thread: bool) -> None:
+        """A message addressed to the bot. In a channel the answer goes in the message's thread (no noise
+        in the channel); in the DM it is an ordinary message, unless the person wrote in a thread."""
+        event_id = body.get("event_id") or f"{event.get('channel')}:{event.get('ts')}"
+        channel, ts = event["channel"], event["ts"]
+        origin = Origin(channel=channel, message_ref=ts, dedup_key=f"slack:event:{event_id}")
+        parent = p.thread_parent(event)
+        number = await self.call(self.core.idea_for_message, actor, channel, parent) if parent else None
+        if number is not None:
+            reply = await self.call(self.core.comment, actor, number, text, origin=origin)
+        else:
+            reply = await self.call(self.core.handle_message, actor, text, origin=origin, forms=True)
+        # Slack retries an event it thinks we missed; the core keeps one idea, this keeps one answer.
+        if not await self.call(self.core.first_time, f"slack:answered:{event_id}"):
+            return
+        self._count(reply)
+        thread = parent or (ts if in_thread else None)
+        posted = await client.chat_postMessage(channel=channel, thread_ts=thread, **blocks.message(reply))
+        if reply.kind == ReplyKind.CAPTURED and reply.idea_number is not None:
+            # The person's message and our answer both stand for the idea: +1 on either is a vote,
+            # a reply in the thread is a comment.
+            await self.call(self.core.link_message, actor, reply.idea_number, channel, ts)
+            await self.call(self.core.link_message, actor, reply.idea_number, channel, posted["ts"])
+
+    @guarded("reaction")
+    async def reaction_added(self, body: dict[str, Any], event: dict[str, Any]) -> None:
+        item = event.get("item") or {}
+        if not p.is_vote_reaction(event.get("reaction")) or item.get("type") != "message":
+            return
+        actor = p.actor_from_event(body, event["user"], self.locale)
+        number = await self.call(self.core.idea_for_message, actor, item["channel"], item["ts"])
+        if number is not None:
+            await self.call(self.core.vote, actor, number)
+
+    @guarded("app_home")
+    async def app_home_opened(self, body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient) -> None:
+        if event.get("tab", "home") != "home":
+            return
+        await self.publish_home_for(client, p.actor_from_event(body, event["user"], self.locale))
+
+    async def publish_home_for(self, client: AsyncWebClient, actor: Actor) -> None:
+        replies = await self.call(self.core.home, actor)
+        await client.views_publish(user_id=actor.user_id, view=blocks.home_view(replies))
+
+    async def ignore(self) -> None:
+        """Events Slack may send that need no answer beyond the ack (e.g. reactions removed)."""

@@ -1,0 +1,69 @@
+"""Who and where, read from Slack payloads: the only Slack knowledge the listeners need to call the core.
+
+Slash commands, events and interactivity name the user, team and channel in different places; these
+functions hide that. Enterprise Grid org-wide installs may send no team, so the enterprise id stands in.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from typing import Any
+
+from bot.core.context import Actor
+
+_LEADING_MENTION = re.compile(r"^\s*<@[UWB][A-Z0-9]+(?:\|[^>]*)?>\s*[:,]?\s*")
+VOTE_REACTIONS = frozenset({"+1", "thumbsup"})
+
+
+def nfc(text: str | None) -> str:
+    return unicodedata.normalize("NFC", text or "")
+
+
+def _workspace(team: Any, enterprise: Any) -> str | None:
+    team_id = team.get("id") if isinstance(team, dict) else team
+    enterprise_id = enterprise.get("id") if isinstance(enterprise, dict) else enterprise
+    return team_id or enterprise_id or None
+
+
+def actor_from_command(command: dict[str, Any], locale: str | None) -> Actor:
+    return Actor(platform="slack", user_id=command["user_id"],
+                 workspace=_workspace(command.get("team_id"), command.get("enterprise_id")),
+                 display_name=command.get("user_name") or None, locale=locale)
+
+
+def actor_from_interaction(body: dict[str, Any], locale: str | None) -> Actor:
+    user = body.get("user") or {}
+    name = user.get("name") or user.get("username") or None
+    return Actor(platform="slack", user_id=user["id"],
+                 workspace=_workspace(body.get("team") or user.get("team_id"), body.get("enterprise")),
+                 display_name=name, locale=locale)
+
+
+def actor_from_event(body: dict[str, Any], user_id: str, locale: str | None) -> Actor:
+    return Actor(platform="slack", user_id=user_id,
+                 workspace=_workspace(body.get("team_id"), body.get("enterprise_id")), locale=locale)
+
+
+def without_mention(text: str | None) -> str:
+    """An app_mention's text without the leading `@Idéslussen`."""
+    return _LEADING_MENTION.sub("", nfc(text), count=1)
+
+
+def thread_parent(event: dict[str, Any]) -> str | None:
+    """The ts of the message this one replies to in a thread; None for a top-level message."""
+    parent = event.get("thread_ts")
+    return parent if parent and parent != event.get("ts") else None
+
+
+def is_vote_reaction(name: str | None) -> bool:
+    return (name or "").split("::", 1)[0] in VOTE_REACTIONS
+
+
+def load_metadata(view: dict[str, Any]) -> dict[str, Any]:
+    try:
+        data = json.loads(view.get("private_metadata") or "{}")
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}

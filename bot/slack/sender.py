@@ -1,0 +1,68 @@
+"""Deliver outbox messages (stage changes, nudges, digests) to Slack.
+
+A person is reached by posting to their user ID as `channel`: Slack opens the app's DM itself, so there
+is no `conversations.open` per message (one Tier 3 call saved each time). Slack's answers are mapped to
+the dispatcher's three outcomes: try later (`RateLimited`, `DeliveryError`) or never (`PermanentDeliveryError`).
+"""
+
+from __future__ import annotations
+
+import aiohttp
+from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.core.delivery import Delivery, DeliveryError, OutboundMessage, PermanentDeliveryError, RateLimited
+from bot.slack import blocks
+
+# Errors that no retry can fix: the person or channel is gone, the bot is not allowed, the payload is bad.
+PERMANENT_ERRORS = frozenset({
+    "channel_not_found", "not_in_channel", "is_archived", "account_inactive", "user_not_found",
+    "user_disabled", "cannot_dm_bot", "messages_tab_disabled", "restricted_action", "ekm_access_denied",
+    "invalid_auth", "not_authed", "token_revoked", "token_expired", "no_permission", "missing_scope",
+    "invalid_blocks", "invalid_blocks_format", "msg_too_long", "no_text", "team_access_not_granted",
+    "org_login_required", "access_denied", "invalid_arguments",
+})
+DEFAULT_RETRY_AFTER = 30.0
+
+
+def _retry_after(error: SlackApiError) -> float:
+    headers = getattr(error.response, "headers", None) or {}
+    for name, value in headers.items():
+        if name.lower() == "retry-after":
+            raw = value[0] if isinstance(value, list) else value
+            try:
+                return max(float(raw), 1.0)
+            except ValueError:
+                break
+    return DEFAULT_RETRY_AFTER
+
+
+class SlackSender:
+    """`bot.core.delivery.Sender` for Slack."""
+
+    platform = "slack"
+
+    def __init__(self, client: AsyncWebClient) -> None:
+        self.client = client
+
+    async def send(self, message: OutboundMessage) -> Delivery:
+        payload = blocks.message(message.reply)
+        kwargs = {"channel": message.recipient, **payload}
+        if message.thread:
+            kwargs["thread_ts"] = message.thread
+        try:
+            response = await self.client.chat_postMessage(**kwargs)
+        except SlackApiError as error:
+            status = error.response.status_code
+            data = error.response.data
+            code = str(data.get("error") or "") if isinstance(data, dict) else ""
+            if status == 429 or code == "ratelimited":
+                raise RateLimited(_retry_after(error), f"slack: rate limited ({code or status})") from error
+            if status >= 500:
+                raise DeliveryError(f"slack: HTTP {status} {code}".strip()) from error
+            if code in PERMANENT_ERRORS:
+                raise PermanentDeliveryError(f"slack: {code}") from error
+            raise DeliveryError(f"slack: {code or status}") from error
+        except (TimeoutError, aiohttp.ClientError, OSError, SlackClientError) as error:
+            raise DeliveryError(f"slack: {type(error).__name__}") from error
+        return Delivery(message_id=response.get("ts"), channel=response.get("channel"))

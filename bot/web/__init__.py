@@ -1,0 +1,1 @@
+"""The ASGI app `idesluss serve` runs: Slack's endpoint, health, metrics, and room for Teams."""

@@ -1,0 +1,172 @@
+"""A stand-in for Slack's Web API: a real HTTP server on 127.0.0.1, port 0.
+
+It records every call (method, arguments, headers) and answers with the JSON Slack documents for each
+method. A test can queue failures (a 429 with Retry-After, `channel_not_found`, a 500) for a method. It
+also plays the `response_url` endpoint (`/response/<id>`), so ephemeral answers are recorded too.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+
+@dataclass
+class Call:
+    method: str  # "chat.postMessage", or "response_url" for posts to a response URL
+    args: dict[str, Any]
+    headers: dict[str, str]
+    at: float = field(default_factory=time.monotonic)
+
+
+@dataclass
+class Failure:
+    status: int
+    body: dict[str, Any]
+    headers: dict[str, str]
+
+
+BOT_USER, BOT_ID, TEAM = "UBOT0001", "BBOT0001", "T061EG9R6"
+
+
+class SlackStandIn:
+    def __init__(self) -> None:
+        self.calls: list[Call] = []
+        self.failures: dict[str, list[Failure]] = {}
+        self._ts = itertools.count(1)
+        self._lock = threading.Lock()
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        self.server.daemon_threads = True
+        self.port = self.server.server_address[1]
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.api_url = f"{self.base}/api/"
+        self._thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.02},
+                                        daemon=True)
+
+    def __enter__(self) -> SlackStandIn:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def response_url(self, name: str = "1") -> str:
+        return f"{self.base}/response/{name}"
+
+    def fail(self, method: str, status: int = 200, error: str | None = None, retry_after: int | None = None,
+             times: int = 1) -> None:
+        body = {"ok": False, "error": error or ("ratelimited" if status == 429 else "internal_error")}
+        headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
+        self.failures.setdefault(method, []).extend(Failure(status, body, headers) for _ in range(times))
+
+    def calls_to(self, method: str) -> list[Call]:
+        with self._lock:
+            return [c for c in self.calls if c.method == method]
+
+    def wait_for(self, method: str, count: int = 1, timeout: float = 10.0) -> list[Call]:
+        """The calls to `method` once there are `count` of them (lazy listeners answer after the ack)."""
+        return wait_until(lambda: len(self.calls_to(method)) >= count, timeout, f"{count}× {method}") and \
+            self.calls_to(method)
+
+    def posted_texts(self) -> list[str]:
+        """Every string the bot sent to Slack, in any call: what a person could see."""
+        with self._lock:
+            return [json.dumps(c.args, ensure_ascii=False) for c in self.calls]
+
+    # --- answers -------------------------------------------------------------------------------------
+
+    def _answer(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
+        ts = f"1700000000.{next(self._ts):06d}"
+        if method == "auth.test":
+            return {"ok": True, "url": "https://example.slack.com/", "team": "Example", "user": "idesluss",
+                    "team_id": TEAM, "user_id": BOT_USER, "bot_id": BOT_ID, "is_enterprise_install": False}
+        if method == "chat.postMessage":
+            channel = str(args.get("channel", ""))
+            if channel.startswith(("U", "W")):
+                channel = "D" + channel[1:]  # Slack answers a post to a user ID with the DM's channel
+            return {"ok": True, "channel": channel, "ts": ts,
+                    "message": {"type": "message", "text": args.get("text"), "bot_id": BOT_ID, "ts": ts}}
+        if method == "chat.postEphemeral":
+            return {"ok": True, "message_ts": ts}
+        if method == "chat.getPermalink":
+            channel, message_ts = args.get("channel"), str(args.get("message_ts", ""))
+            return {"ok": True, "channel": channel,
+                    "permalink": f"https://example.slack.com/archives/{channel}/p{message_ts.replace('.', '')}"}
+        if method in ("views.open", "views.publish", "views.update", "views.push"):
+            view = args.get("view")
+            view = json.loads(view) if isinstance(view, str) else view or {}
+            return {"ok": True, "view": {"id": f"V{next(self._ts):08d}", **view}}
+        if method == "users.info":
+            return {"ok": True, "user": {"id": args.get("user"), "locale": "sv-SE", "tz": "Europe/Stockholm"}}
+        return {"ok": True}
+
+    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
+        standin = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
+                pass
+
+            def _args(self) -> dict[str, Any]:
+                url = urlsplit(self.path)
+                args: dict[str, Any] = dict(parse_qsl(url.query))
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length).decode("utf-8") if length else ""
+                if raw and "json" in (self.headers.get("Content-Type") or ""):
+                    args.update(json.loads(raw))
+                elif raw:
+                    args.update(dict(parse_qsl(raw, keep_blank_values=True)))
+                return args
+
+            def _reply(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
+                data = body if isinstance(body, bytes) else json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json; charset=utf-8")
+                self.send_header("Content-Length", str(len(data)))
+                for name, value in (headers or {}).items():
+                    self.send_header(name, value)
+                self.end_headers()
+                self.wfile.write(data)
+
+            def _handle(self) -> None:
+                path = urlsplit(self.path).path
+                args = self._args()
+                if path.startswith("/response/"):
+                    method = "response_url"
+                elif path.startswith("/api/"):
+                    method = path[len("/api/"):]
+                else:
+                    self._reply(404, {"ok": False, "error": "unknown_method"})
+                    return
+                with standin._lock:
+                    standin.calls.append(Call(method, args, dict(self.headers.items())))
+                    queued = standin.failures.get(method)
+                    failure = queued.pop(0) if queued else None
+                if failure:
+                    self._reply(failure.status, failure.body, failure.headers)
+                elif method == "response_url":
+                    self._reply(200, b"ok")
+                else:
+                    self._reply(200, standin._answer(method, args))
+
+            do_GET = _handle  # noqa: N815 - http.server's naming
+            do_POST = _handle  # noqa: N815
+
+        return Handler
+
+
+def wait_until(predicate: Callable[[], bool], timeout: float = 10.0, what: str = "condition") -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.01)
+    raise AssertionError(f"timed out waiting for {what}")
