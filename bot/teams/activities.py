@@ -1,0 +1,222 @@
+"""Verified activities → core calls → cards. Translation only: every decision about ideas is the core's.
+
+An activity is answered in two parts: what Teams needs in the HTTP response (invokes get their card
+there) and follow-ups that go through the Bot Connector after the response, so Teams never waits on
+our outbound calls. Every activity refreshes the conversation references proactive messages need.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.config import Settings
+from bot.core import Actor, Core, Origin
+from bot.core.delivery import DeliveryError
+from bot.core.replies import ActionId, Reply, ReplyKind
+from bot.teams import extension
+from bot.teams.cards import FORM_SUBMIT, invoke_card_response, reply_activity, reply_card
+from bot.teams.connector import ConnectorClient, MessageWritesBlocked
+from bot.teams.references import base_conversation_id, conversation_type, refs_from_activity, tenant_of
+from bot.teams.text import mentions_bot, message_text
+from storage.conversations import PERSONAL, save_ref, set_unreachable
+from storage.db import Database
+
+log = logging.getLogger(__name__)
+
+FollowUp = Callable[[], Awaitable[None]]
+# Actions whose answer is "done": the pressed card is replaced by the idea as it is now.
+_REFRESH_AFTER = {ActionId.SET_STAGE, ActionId.REQUEST_INFO, ActionId.TAKE_OWNERSHIP, ActionId.VOTE}
+_FORM_KEYS = ("title", "text", "problem", "benefit", "unit", "anonymous")
+
+
+@dataclass(slots=True)
+class Outcome:
+    """The HTTP answer to one activity, plus connector calls to make once it has been sent."""
+
+    body: dict[str, Any] | None = None
+    followups: list[FollowUp] = field(default_factory=list)
+
+
+def actor_for(activity: dict[str, Any]) -> Actor | None:
+    sender = activity.get("from") or {}
+    user_id = sender.get("aadObjectId") or sender.get("id")
+    if not user_id:
+        return None
+    locale = activity.get("locale")
+    if not locale:
+        for entity in activity.get("entities") or []:
+            if isinstance(entity, dict) and entity.get("type") == "clientInfo" and entity.get("locale"):
+                locale = entity["locale"]
+                break
+    return Actor(platform="teams", user_id=str(user_id), workspace=tenant_of(activity),
+                 display_name=sender.get("name"), locale=locale)
+
+
+def activity_key(activity: dict[str, Any], prefix: str = "teams:activity") -> str:
+    """Teams activity ids are unique per conversation only; the conversation goes into the key (hashed)."""
+    conversation = base_conversation_id(str((activity.get("conversation") or {}).get("id") or ""))
+    digest = hashlib.sha256(conversation.encode()).hexdigest()[:16]
+    return f"{prefix}:{digest}:{activity.get('id')}"
+
+
+class TeamsBot:
+    def __init__(self, core: Core, db: Database, connector: ConnectorClient, settings: Settings) -> None:
+        self.core = core
+        self.db = db
+        self.connector = connector
+        self.settings = settings
+
+    async def handle(self, activity: dict[str, Any]) -> Outcome:
+        tenant = tenant_of(activity)
+        if self.settings.teams_tenant_id and tenant and tenant != self.settings.teams_tenant_id:
+            log.warning("teams: ignoring an activity from another tenant %s", tenant)
+            return Outcome()
+        await asyncio.to_thread(self._save_refs, activity)
+        kind = activity.get("type")
+        if kind == "message":
+            return await self._message(activity)
+        if kind == "invoke":
+            return await self._invoke(activity)
+        if kind == "messageReaction":
+            return await self._reaction(activity)
+        if kind == "installationUpdate":
+            await asyncio.to_thread(self._installation, activity)
+        return Outcome()
+
+    # -- bookkeeping ------------------------------------------------------------------------------------
+
+    def _save_refs(self, activity: dict[str, Any]) -> None:
+        refs = refs_from_activity(activity)
+        if refs:
+            with self.db.session() as session:
+                for ref in refs:
+                    save_ref(session, ref)
+                if conversation_type(activity) == PERSONAL and activity.get("type") == "message" and refs[0].user_id:
+                    set_unreachable(session, "teams", refs[0].user_id, False)  # they wrote to us: reachable
+
+    def _installation(self, activity: dict[str, Any]) -> None:
+        actor = actor_for(activity)
+        if actor is None or conversation_type(activity) != PERSONAL:
+            return
+        removed = str(activity.get("action", "")).startswith("remove")
+        with self.db.session() as session:
+            set_unreachable(session, "teams", actor.user_id, removed)
+
+    # -- messages ---------------------------------------------------------------------------------------
+
+    async def _message(self, activity: dict[str, Any]) -> Outcome:
+        actor = actor_for(activity)
+        if actor is None or (activity.get("from") or {}).get("id", "").startswith("28:"):
+            return Outcome()
+        value = activity.get("value")
+        if isinstance(value, dict) and value.get("action_id"):  # Action.Submit / messageBack from an old client
+            reply = await self._action(actor, activity, value)
+            return Outcome(followups=[self._replier(activity, actor, reply)])
+        personal = conversation_type(activity) == PERSONAL
+        if not personal and not mentions_bot(activity):
+            return Outcome()  # channel chatter not addressed to the bot
+        if not await asyncio.to_thread(self.core.first_time, activity_key(activity, "teams:inbound")):
+            return Outcome()  # a redelivery: it was answered the first time
+        text = message_text(activity)
+        reply = await asyncio.to_thread(self.core.handle_message, actor, text, self._origin(activity), forms=True)
+        return Outcome(followups=[self._replier(activity, actor, reply)])
+
+    def _origin(self, activity: dict[str, Any], **extra: Any) -> Origin:
+        conversation = str((activity.get("conversation") or {}).get("id") or "")
+        channel = base_conversation_id(conversation)
+        link = None
+        if conversation_type(activity) == "channel" and activity.get("id"):
+            root = conversation.split(";messageid=", 1)[1] if ";messageid=" in conversation else activity["id"]
+            link = f"https://teams.microsoft.com/l/message/{channel}/{activity['id']}?parentMessageId={root}"
+        values: dict[str, Any] = {"link": link, "channel": channel, "message_ref": activity.get("id"),
+                                  "dedup_key": activity_key(activity)}
+        values.update(extra)
+        return Origin(**values)
+
+    def _replier(self, activity: dict[str, Any], actor: Actor, reply: Reply) -> FollowUp:
+        async def send() -> None:
+            service_url = activity["serviceUrl"]
+            conversation = activity["conversation"]["id"]
+            try:
+                if activity.get("id"):
+                    message_id = await self.connector.reply(service_url, conversation, activity["id"],
+                                                            reply_activity(reply))
+                else:
+                    message_id = await self.connector.send(service_url, conversation, reply_activity(reply))
+            except MessageWritesBlocked:
+                await asyncio.to_thread(self._mark_unreachable, actor.user_id)
+                return
+            except DeliveryError as exc:
+                log.warning("teams: reply to %s failed: %s", activity.get("id"), exc)
+                return
+            if message_id and reply.idea_number and reply.kind in (ReplyKind.CAPTURED, ReplyKind.IDEA):
+                # Remember which card shows the idea: a like on it is a vote.
+                await asyncio.to_thread(self.core.link_message, actor, reply.idea_number,
+                                        base_conversation_id(conversation), message_id)
+
+        return send
+
+    def _mark_unreachable(self, user_id: str) -> None:
+        with self.db.session() as session:
+            set_unreachable(session, "teams", user_id, True)
+
+    # -- buttons, forms, the message extension ------------------------------------------------------------
+
+    async def _invoke(self, activity: dict[str, Any]) -> Outcome:
+        actor = actor_for(activity)
+        name = activity.get("name")
+        value = activity.get("value") if isinstance(activity.get("value"), dict) else {}
+        if actor is None:
+            return Outcome(body={"statusCode": 200})
+        if name == "adaptiveCard/action":
+            action = value.get("action") or {}
+            data = dict(action.get("data") or {})
+            data.setdefault("action_id", action.get("verb"))
+            reply = await self._action(actor, activity, data)
+            card = reply_card(reply)
+            if reply.idea_number and reply.kind is ReplyKind.IDEA and activity.get("replyToId"):
+                await asyncio.to_thread(self.core.link_message, actor, reply.idea_number,
+                                        base_conversation_id(activity["conversation"]["id"]), activity["replyToId"])
+            return Outcome(body=invoke_card_response(card))
+        if name == "composeExtension/fetchTask":
+            return Outcome(body=await asyncio.to_thread(extension.fetch_task, self.core, actor, value))
+        if name == "composeExtension/submitAction":
+            return Outcome(body=await asyncio.to_thread(
+                extension.submit_action, self.core, actor, value, self._origin(activity)))
+        return Outcome(body={})
+
+    async def _action(self, actor: Actor, activity: dict[str, Any], data: dict[str, Any]) -> Reply:
+        action_id = str(data.get("action_id") or "")
+        if action_id == FORM_SUBMIT:
+            values = {k: data.get(k) for k in _FORM_KEYS}
+            number = data.get("idea_number")
+            return await asyncio.to_thread(
+                lambda: self.core.submit_form(actor, values, self._origin(activity),
+                                              idea_number=int(number) if number not in (None, "") else None,
+                                              context=str(data.get("context") or "")))
+        value = str(data.get("value") or "")
+        reply = await asyncio.to_thread(self.core.handle_action, actor, action_id, value, self._origin(activity))
+        if action_id in _REFRESH_AFTER and reply.kind is ReplyKind.INFO and reply.idea_number:
+            shown = await asyncio.to_thread(self.core.handle_action, actor, ActionId.SHOW, str(reply.idea_number))
+            if shown.kind is ReplyKind.IDEA:
+                shown.title = f"{reply.text}\n{shown.title}" if shown.title else reply.text
+                return shown
+        return reply
+
+    # -- reactions --------------------------------------------------------------------------------------
+
+    async def _reaction(self, activity: dict[str, Any]) -> Outcome:
+        actor = actor_for(activity)
+        liked = any(isinstance(r, dict) and r.get("type") == "like" for r in activity.get("reactionsAdded") or [])
+        if actor is None or not liked or not activity.get("replyToId"):
+            return Outcome()
+        channel = base_conversation_id(str((activity.get("conversation") or {}).get("id") or ""))
+        number = await asyncio.to_thread(self.core.idea_for_message, actor, channel, activity["replyToId"])
+        if number is not None:
+            await asyncio.to_thread(self.core.vote, actor, number)  # the like is the answer: no message
+        return Outcome()

@@ -1,0 +1,84 @@
+"""`POST /api/messages`: the one URL Teams calls (the Azure Bot's messaging endpoint).
+
+Order matters: parse, validate the token against the activity, and only then touch the database or
+the connector. Invokes are answered in the response; replies to messages go out after it
+(Starlette background task), so Teams gets its 200 in milliseconds, far below its 15 s limit.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from starlette.background import BackgroundTask
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from bot.config import Settings
+from bot.core import Core
+from bot.core.delivery import Sender
+from bot.teams.activities import Outcome, TeamsBot
+from bot.teams.auth import AuthError, BotFrameworkAuthenticator
+from bot.teams.clients import TeamsClients, build_clients
+from bot.teams.sender import TeamsSender
+from storage.db import Database
+
+log = logging.getLogger(__name__)
+
+MAX_BODY = 512 * 1024  # activities are a few KB; Teams caps messages near 100 KB
+
+
+class TeamsEndpoint:
+    def __init__(self, bot: TeamsBot, authenticator: BotFrameworkAuthenticator) -> None:
+        self.bot = bot
+        self.authenticator = authenticator
+
+    async def handle(self, request: Request) -> Response:
+        body = await request.body()
+        if len(body) > MAX_BODY:
+            return JSONResponse({"error": "too large"}, status_code=413)
+        try:
+            activity = json.loads(body)
+        except (ValueError, UnicodeDecodeError):
+            return JSONResponse({"error": "not json"}, status_code=400)
+        if not isinstance(activity, dict):
+            return JSONResponse({"error": "not an activity"}, status_code=400)
+        try:
+            await self.authenticator.authenticate(request.headers.get("authorization"), activity)
+        except AuthError as exc:
+            log.warning("teams: refused an activity (%s): %s", exc.status_code, exc)
+            return JSONResponse({"error": "unauthorized" if exc.status_code == 401 else "forbidden"},
+                                status_code=exc.status_code)
+        outcome = await self.bot.handle(activity)
+        return _response(outcome)
+
+
+def _response(outcome: Outcome) -> Response:
+    task = BackgroundTask(_run_followups, outcome) if outcome.followups else None
+    if outcome.body is None:
+        return Response(status_code=200, background=task)
+    return JSONResponse(outcome.body, status_code=200, background=task)
+
+
+async def _run_followups(outcome: Outcome) -> None:
+    for followup in outcome.followups:
+        try:
+            await followup()
+        except Exception:  # a failed reply must not take the app down; the idea is stored already
+            log.exception("teams: follow-up failed")
+
+
+def teams_routes(settings: Settings, core: Core, db: Database, *, senders: dict[str, Sender] | None = None,
+                 clients: TeamsClients | None = None) -> list[BaseRoute]:
+    """The Teams routes for the web app (mounted only when TEAMS_APP_ID is set).
+
+    Given the app's `senders`, it also registers the `TeamsSender` for the outbox, sharing the msal
+    token cache and HTTP client with the endpoint.
+    """
+    clients = clients or build_clients(settings)
+    bot = TeamsBot(core, db, clients.connector, settings)
+    if senders is not None:
+        senders["teams"] = TeamsSender(db, clients.connector, app_id=settings.teams_app_id)
+    return [Route("/api/messages", TeamsEndpoint(bot, clients.authenticator).handle, methods=["POST"])]
+

@@ -1,0 +1,97 @@
+"""`TeamsSender`: delivers outbox messages (stage changes, nudges, digests) as cards in Teams.
+
+A person is reached through their stored 1:1 conversation; when the bot has only seen them in a
+channel, it creates the 1:1 chat first (`POST v3/conversations`) and remembers it. A person who blocked
+the bot or removed the app (403 `MessageWritesBlocked`) is marked unreachable and the message is
+dead-lettered at once instead of being retried forever.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from bot.config import Settings
+from bot.core.delivery import Delivery, OutboundMessage, PermanentDeliveryError
+from bot.teams.cards import reply_activity
+from bot.teams.clients import build_clients
+from bot.teams.connector import ConnectorClient, MessageWritesBlocked
+from storage.conversations import PERSONAL, RefData, get_ref, member_ref, personal_ref, save_ref, set_unreachable
+from storage.db import Database
+from storage.models import ConversationRef
+from storage.people import get_person
+
+
+class TeamsSender:
+    platform = "teams"
+
+    def __init__(self, db: Database, connector: ConnectorClient, *, app_id: str | None = None) -> None:
+        self.db = db
+        self.connector = connector
+        self.app_id = app_id
+
+    @classmethod
+    def from_settings(cls, settings: Settings, db: Database) -> TeamsSender:
+        return cls(db, build_clients(settings).connector, app_id=settings.teams_app_id)
+
+    async def send(self, message: OutboundMessage) -> Delivery:
+        activity = reply_activity(message.reply)
+        if message.recipient_kind == "user":
+            return await self._send_to_person(message.recipient, message.workspace, activity)
+        ref = await asyncio.to_thread(self._ref, message.recipient)
+        if ref is None:
+            raise PermanentDeliveryError(f"no conversation reference for {message.recipient}")
+        if message.thread:
+            sent = await self.connector.reply(ref.service_url, ref.conversation_id, message.thread, activity)
+        else:
+            sent = await self.connector.send(ref.service_url, ref.conversation_id, activity)
+        return Delivery(message_id=sent, channel=ref.conversation_id)
+
+    async def _send_to_person(self, user_id: str, tenant: str | None, activity: dict[str, Any]) -> Delivery:
+        conversation, service_url = await asyncio.to_thread(self._personal, user_id)
+        try:
+            if conversation is None:
+                conversation, service_url = await self._open_chat(user_id, tenant)
+            sent = await self.connector.send(service_url, conversation, activity)
+        except MessageWritesBlocked:
+            await asyncio.to_thread(self._unreachable, user_id)
+            raise
+        return Delivery(message_id=sent, channel=conversation)
+
+    async def _open_chat(self, user_id: str, tenant: str | None) -> tuple[str, str]:
+        member = await asyncio.to_thread(self._member, user_id)
+        if member is None or not member.member_id:
+            raise PermanentDeliveryError(f"teams:{user_id} has never been seen by the bot")
+        bot_id = member.bot_id or f"28:{self.app_id}"
+        conversation = await self.connector.create_personal_conversation(
+            member.service_url, bot_id=bot_id, member_id=member.member_id, tenant_id=member.tenant_id or tenant)
+        ref = RefData(conversation, member.service_url, PERSONAL, member.tenant_id or tenant, bot_id,
+                      user_id=user_id, member_id=member.member_id)
+        await asyncio.to_thread(self._save, ref)
+        return conversation, member.service_url
+
+    # -- storage, in worker threads ---------------------------------------------------------------------
+
+    def _personal(self, user_id: str) -> tuple[str | None, str]:
+        with self.db.session() as session:
+            person = get_person(session, "teams", user_id)
+            if person is not None and person.unreachable:
+                raise PermanentDeliveryError(f"teams:{user_id} is unreachable (blocked the bot or removed the app)")
+            ref = personal_ref(session, user_id)
+            return (ref.conversation_id, ref.service_url) if ref else (None, "")
+
+    def _member(self, user_id: str) -> ConversationRef | None:
+        with self.db.session() as session:
+            return member_ref(session, user_id)
+
+    def _ref(self, conversation_id: str) -> ConversationRef | None:
+        with self.db.session() as session:
+            return get_ref(session, conversation_id)
+
+    def _save(self, ref: RefData) -> None:
+        with self.db.session() as session:
+            save_ref(session, ref)
+
+    def _unreachable(self, user_id: str) -> None:
+        with self.db.session() as session:
+            set_unreachable(session, "teams", user_id, True)
