@@ -11,6 +11,7 @@ import json
 import logging
 import re
 import sys
+import time
 import uuid
 from collections.abc import Iterable
 from datetime import UTC, datetime
@@ -21,6 +22,8 @@ request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("request
 
 _TOKEN = re.compile(r"\b(xox[abposre]|xapp|xoxe\.xox[bp])-[A-Za-z0-9-]+|(?i:bearer)\s+[A-Za-z0-9._~+/=-]+")
 MASK = "***"
+_STANDARD = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime", "taskName"}
+access_log = logging.getLogger("idesluss.access")
 
 
 class Redactor:
@@ -48,6 +51,7 @@ class JsonFormatter(logging.Formatter):
         rid = getattr(record, "request_id", None) or request_id.get()
         if rid:
             entry["request_id"] = rid
+        entry.update((k, v) for k, v in record.__dict__.items() if k not in _STANDARD and k != "request_id")
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
         return self.redact(json.dumps(entry, ensure_ascii=False, default=str))
@@ -80,6 +84,7 @@ def configure_logging(level: str = "INFO", *, secrets: Iterable[str | None] = ()
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
         logging.getLogger(name).handlers = []
         logging.getLogger(name).propagate = True
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)  # one line per plugin otherwise
 
 
 class RequestIdMiddleware:
@@ -96,14 +101,21 @@ class RequestIdMiddleware:
         incoming = dict(scope.get("headers") or []).get(b"x-request-id", b"").decode("latin-1")
         rid = incoming if re.fullmatch(r"[A-Za-z0-9._-]{8,64}", incoming) else uuid.uuid4().hex[:16]
         token = request_id.set(rid)
+        started = time.perf_counter()
+        status = 500
 
         async def send_wrapper(message: Message) -> None:
+            nonlocal status
             if message["type"] == "http.response.start":
-                message.setdefault("headers", [])
-                message["headers"] = [*message["headers"], (b"x-request-id", rid.encode())]
+                status = message["status"]
+                message["headers"] = [*message.get("headers", []), (b"x-request-id", rid.encode())]
             await send(message)
 
         try:
             await self.app(scope, receive, send_wrapper)
         finally:
+            # The path only, never the query string: it could carry something secret.
+            access_log.info("%s %s %d", scope["method"], scope["path"], status,
+                            extra={"method": scope["method"], "path": scope["path"], "status": status,
+                                   "duration_ms": round((time.perf_counter() - started) * 1000, 1)})
             request_id.reset(token)

@@ -24,6 +24,7 @@ class Call:
     args: dict[str, Any]
     headers: dict[str, str]
     at: float = field(default_factory=time.monotonic)
+    response: dict[str, Any] = field(default_factory=dict)  # what the stand-in answered
 
 
 @dataclass
@@ -146,16 +147,19 @@ class SlackStandIn:
                 else:
                     self._reply(404, {"ok": False, "error": "unknown_method"})
                     return
+                call = Call(method, args, dict(self.headers.items()))
                 with standin._lock:
-                    standin.calls.append(Call(method, args, dict(self.headers.items())))
                     queued = standin.failures.get(method)
                     failure = queued.pop(0) if queued else None
+                    call.response = failure.body if failure else {} if method == "response_url" else \
+                        standin._answer(method, args)
+                    standin.calls.append(call)
                 if failure:
                     self._reply(failure.status, failure.body, failure.headers)
                 elif method == "response_url":
                     self._reply(200, b"ok")
                 else:
-                    self._reply(200, standin._answer(method, args))
+                    self._reply(200, call.response)
 
             do_GET = _handle  # noqa: N815 - http.server's naming
             do_POST = _handle  # noqa: N815
