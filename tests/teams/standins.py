@@ -134,6 +134,7 @@ class Recorded:
     path: str
     body: dict[str, Any]
     authorization: str | None
+    answered_id: str | None = None  # the activity id the stand-in gave back
 
 
 @dataclass
@@ -218,10 +219,10 @@ class StandIn:
         async def connector(request: Request) -> Response:
             body = json.loads(await request.body() or b"{}")
             with self.lock:
-                self.requests.append(Recorded(request.method, request.url.path, body,
-                                              request.headers.get("authorization")))
                 failure = self.failures.pop(0) if self.failures else None
-                new_id = f"1700000000{next(self._ids):03d}"
+                new_id = None if failure else f"1700000000{next(self._ids):03d}"
+                self.requests.append(Recorded(request.method, request.url.path, body,
+                                              request.headers.get("authorization"), new_id))
             if failure is not None:
                 status, payload, headers = failure
                 return JSONResponse(payload, status_code=status, headers=headers)

@@ -1,0 +1,148 @@
+"""Buttons, forms and reactions on the bot's cards: the coach moves a stage, the author adds details."""
+
+from __future__ import annotations
+
+import time
+
+from sqlmodel import select
+
+from bot.core.replies import ActionId
+from bot.teams.cards import FORM_SUBMIT
+from storage.db import Database
+from storage.models import Idea, IdeaMessage, OutboxMessage, Person, Vote
+from storage.people import get_or_create_org, get_or_create_person, grant_role
+
+from .conftest import TeamsBotUnderTest, card_action, channel_mention, personal_message
+from .standins import BOT_ID, TENANT, fixture
+
+AUTHOR = "7faf8ab2-3d56-4244-b585-20c8a42ed2b8"
+COACH = "c0ac4000-0000-4000-8000-00000000c0ac"
+
+
+def _make_coach(db: Database, user: str = COACH) -> None:
+    with db.session() as session:
+        org = get_or_create_org(session, "testkommun")
+        grant_role(session, get_or_create_person(session, org, "teams", user, display_name="Coach Cecilia"), "coach")
+
+
+def _texts(card: dict) -> str:
+    return "\n".join(str(item.get("text", "")) for item in card["body"])
+
+
+def _invoke_card(response) -> dict:  # type: ignore[no-untyped-def]
+    assert response.status_code == 200
+    body = response.json()
+    assert body["statusCode"] == 200
+    assert body["type"] == "application/vnd.microsoft.card.adaptive"
+    return body["value"]
+
+
+def test_coach_moves_an_idea_with_a_card_button_and_gets_the_updated_card(teams_bot: TeamsBotUnderTest,
+                                                                         db: Database) -> None:
+    service_url = teams_bot.stand_in.service_url
+    teams_bot.post(personal_message(service_url, "idé Digitala nycklar i hemtjänsten", user=AUTHOR))
+    _make_coach(db)
+
+    shown = _invoke_card(teams_bot.post(card_action(service_url, COACH, ActionId.SHOW,
+                                                    {"action_id": ActionId.SHOW, "value": "1"})))
+    stage_buttons = [a for a in shown["actions"] if a["verb"] == ActionId.SET_STAGE]
+    assert stage_buttons and all(a["type"] == "Action.Execute" for a in stage_buttons)
+    in_review = next(a for a in stage_buttons if a["data"]["value"] == "1:in_review")
+
+    updated = _invoke_card(teams_bot.post(card_action(service_url, COACH, in_review["verb"], in_review["data"])))
+
+    assert "Idé #1 har nu status Bedömning" in _texts(updated)
+    assert {"Status": "Bedömning"}.items() <= {f["title"]: f["value"] for f in updated["body"][2]["facts"]}.items()
+    with db.session() as session:
+        assert session.exec(select(Idea)).one().stage == "in_review"
+        [notice] = session.exec(select(OutboxMessage)).all()
+    assert (notice.platform, notice.recipient) == ("teams", AUTHOR)
+
+
+def test_employee_cannot_move_a_stage_and_is_told_so_in_the_card(teams_bot: TeamsBotUnderTest, db: Database) -> None:
+    service_url = teams_bot.stand_in.service_url
+    teams_bot.post(personal_message(service_url, "idé Något", user=AUTHOR))
+
+    card = _invoke_card(teams_bot.post(card_action(service_url, "not-a-coach", ActionId.SET_STAGE,
+                                                   {"action_id": ActionId.SET_STAGE, "value": "1:pilot"})))
+
+    assert card["body"][0]["color"] == "Attention"
+    with db.session() as session:
+        assert session.exec(select(Idea)).one().stage == "new"
+
+
+def test_bare_idea_opens_the_card_form_and_validation_messages_show_in_the_card(teams_bot: TeamsBotUnderTest,
+                                                                              db: Database) -> None:
+    service_url = teams_bot.stand_in.service_url
+    teams_bot.post(personal_message(service_url, "idé", user=AUTHOR))
+    [reply] = teams_bot.stand_in.wait_for(1)
+    form = reply.body["attachments"][0]["content"]
+    assert [i["id"] for i in form["body"] if i["type"].startswith("Input.")] == [
+        "title", "text", "problem", "benefit", "unit", "anonymous"]
+    submit = form["actions"][0]
+    assert submit["verb"] == FORM_SUBMIT
+
+    invalid = _invoke_card(teams_bot.post(card_action(service_url, AUTHOR, FORM_SUBMIT,
+                                                      {**submit["data"], "title": "", "text": ""})))
+    assert "Fyll i det här fältet." in _texts(invalid)
+    with db.session() as session:
+        assert session.exec(select(Idea)).all() == []
+
+    saved = _invoke_card(teams_bot.post(card_action(service_url, AUTHOR, FORM_SUBMIT, {
+        **submit["data"], "title": "Lånecyklar", "text": "Lånecyklar för personalen", "problem": "Bilresor",
+        "benefit": "", "unit": "Hemtjänsten", "anonymous": "false"})))
+    assert "#1" in _texts(saved)
+    with db.session() as session:
+        idea = session.exec(select(Idea)).one()
+    assert (idea.title, idea.problem, idea.unit, idea.source) == ("Lånecyklar", "Bilresor", "Hemtjänsten", "teams")
+
+
+def test_add_details_button_opens_a_filled_form_that_saves_the_details(teams_bot: TeamsBotUnderTest,
+                                                                      db: Database) -> None:
+    service_url = teams_bot.stand_in.service_url
+    teams_bot.post(personal_message(service_url, "idé Matsvinn i skolköket", user=AUTHOR))
+    [reply] = teams_bot.stand_in.wait_for(1)
+    details = reply.body["attachments"][0]["content"]["actions"][0]
+    assert details["title"] == "Lägg till detaljer"
+
+    form = _invoke_card(teams_bot.post(card_action(service_url, AUTHOR, details["verb"], details["data"])))
+    assert next(i for i in form["body"] if i.get("id") == "text")["value"] == "Matsvinn i skolköket"
+    submit = form["actions"][0]["data"]
+
+    done = _invoke_card(teams_bot.post(card_action(service_url, AUTHOR, FORM_SUBMIT, {
+        **submit, "title": "Mindre matsvinn", "text": "Matsvinn i skolköket", "benefit": "Eleverna"})))
+
+    assert "Detaljerna för idé #1 är sparade." in _texts(done)
+    with db.session() as session:
+        assert session.exec(select(Idea)).one().benefit == "Eleverna"
+
+
+def test_like_on_an_idea_card_in_a_channel_is_a_vote(teams_bot: TeamsBotUnderTest, db: Database) -> None:
+    service_url = teams_bot.stand_in.service_url
+    teams_bot.post(channel_mention(service_url, "idé Gemensamma cykelpumpar", user="aad-richard"))
+    [reply] = teams_bot.stand_in.wait_for(1)
+    _wait_until_linked(db)
+    reaction = fixture("message_reaction_added.json")
+    reaction.update(serviceUrl=service_url, replyToId=reply.answered_id, id="f:reaction-1")
+    reaction["from"] = {"id": "29:member-aad-megan", "aadObjectId": "aad-megan"}
+    reaction["recipient"] = {"id": BOT_ID}
+    reaction["conversation"]["id"] = "19:channel@thread.tacv2"
+    reaction["channelData"]["tenant"]["id"] = TENANT
+
+    assert teams_bot.post(reaction).status_code == 200
+    assert teams_bot.post(reaction).status_code == 200  # redelivered: still one vote
+
+    with db.session() as session:
+        [vote] = session.exec(select(Vote)).all()
+        assert session.get(Person, vote.person_id).ref == "teams:aad-megan"
+
+
+def _wait_until_linked(db: Database) -> None:
+    """The card is linked to its idea once the connector has answered (after the HTTP response)."""
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        with db.session() as session:
+            if session.exec(select(IdeaMessage)).first() is not None:
+                return
+        time.sleep(0.01)
+    raise AssertionError("the idea card was never linked")
