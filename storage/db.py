@@ -84,6 +84,20 @@ class Database:
         self.engine.dispose()
 
 
+def is_transient(exc: BaseException) -> bool:
+    """A failure that a second attempt of the same transaction may not meet (deadlock, lock timeout)."""
+    from sqlalchemy.exc import DBAPIError
+
+    if not isinstance(exc, DBAPIError):
+        return False
+    if exc.connection_invalidated:
+        return True
+    code = getattr(exc.orig, "sqlstate", None)
+    if code in ("40001", "40P01", "55P03"):  # serialization failure, deadlock, lock not available
+        return True
+    return "database is locked" in str(exc.orig)
+
+
 def alembic_config(engine: Engine):  # type: ignore[no-untyped-def]
     from alembic.config import Config
 

@@ -48,8 +48,12 @@ class NewIdea:
 
 
 def _lock_org(session: Session, org_id: int) -> Organisation:
-    """Serialise captures per organisation (PostgreSQL row lock; SQLite holds the write lock already)."""
-    org = session.exec(select(Organisation).where(Organisation.id == org_id).with_for_update()).one()
+    """Serialise captures per organisation (PostgreSQL row lock; SQLite holds the write lock already).
+
+    FOR NO KEY UPDATE, not FOR UPDATE: inserting a person or an idea takes a KEY SHARE lock on the
+    organisation row, and upgrading from that to FOR UPDATE deadlocks two concurrent captures.
+    """
+    org = session.exec(select(Organisation).where(Organisation.id == org_id).with_for_update(key_share=True)).one()
     return org
 
 

@@ -55,9 +55,9 @@ def enqueue(session: Session, message: NewMessage) -> bool:
         "attempts": 0,
         "created_at": utcnow(),
     }
-    stmt = _insert_ignore(session).values(**values).on_conflict_do_nothing(index_elements=["key"])
-    result = session.execute(stmt)
-    return bool(result.rowcount)
+    stmt = (_insert_ignore(session).values(**values).on_conflict_do_nothing(index_elements=["key"])
+            .returning(OutboxMessage.id))
+    return session.execute(stmt).scalar_one_or_none() is not None
 
 
 def enqueue_many(session: Session, messages: list[NewMessage]) -> int:

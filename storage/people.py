@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import func
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from storage.models import Organisation, Person, Role, utcnow
@@ -23,12 +24,18 @@ def parse_person_ref(ref: str) -> tuple[str, str]:
     return platform, user_id
 
 
+def _insert_ignore(session: Session, model: type, **values: object) -> None:
+    """INSERT … ON CONFLICT DO NOTHING: concurrent first sightings of the same row never fail."""
+    module = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    session.execute(module.insert(model).values(**values).on_conflict_do_nothing())
+
+
 def get_or_create_org(session: Session, key: str, name: str | None = None) -> Organisation:
     org = session.exec(select(Organisation).where(Organisation.key == key)).first()
     if org is None:
-        org = Organisation(key=key, name=name or key)
-        session.add(org)
-        session.flush()
+        _insert_ignore(session, Organisation, key=key, name=name or key, next_idea_number=1, first_feedback_days=10,
+                       created_at=utcnow())
+        org = session.exec(select(Organisation).where(Organisation.key == key)).one()
     return org
 
 
@@ -50,10 +57,11 @@ def get_or_create_person(
     """Find the person, filling in what the platform told us this time; create them on first sight."""
     person = get_person(session, platform, user_id)
     if person is None:
-        person = Person(org_id=org.id, platform=platform, user_id=user_id, workspace=workspace,
-                        display_name=display_name, locale=locale, timezone=timezone)
-        session.add(person)
-        session.flush()
+        _insert_ignore(session, Person, org_id=org.id, platform=platform, user_id=user_id, workspace=workspace,
+                       display_name=display_name, locale=locale, timezone=timezone, unreachable=False,
+                       nudges_opt_out=False, created_at=utcnow())
+        person = get_person(session, platform, user_id)
+        assert person is not None
         return person
     changed = False
     for attr, value in (("workspace", workspace), ("display_name", display_name), ("locale", locale),

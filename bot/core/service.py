@@ -16,7 +16,7 @@ from bot.core.grammar import Command, nfc, parse, parse_number, strip_prefix
 from bot.core.i18n import language, t
 from bot.core.replies import ActionId, Reply, ReplyKind
 from storage import ideas as store
-from storage.db import Database
+from storage.db import Database, is_transient
 from storage.people import get_or_create_org, get_or_create_person
 
 log = logging.getLogger(__name__)
@@ -52,14 +52,22 @@ class Core:
             yield Context(session, org, person, lang, self.settings.max_idea_length, forms)
 
     def _run(self, actor: Actor, work: Callable[[Context], T], *, forms: bool = False) -> T | Reply:
-        """Run a use case in one transaction; any failure becomes a polite reply, never a traceback in chat."""
-        try:
-            with self.context(actor, forms=forms) as ctx:
-                return work(ctx)
-        except Exception:
-            log.exception("core request failed", extra={"platform": actor.platform})
-            lang = language(actor.locale, language(self.settings.default_locale))
-            return Reply(ReplyKind.ERROR, t(lang, "error.internal"), locale=lang)
+        """Run a use case in one transaction; any failure becomes a polite reply, never a traceback in chat.
+
+        A transient database failure (deadlock, lock timeout) rolls back and tries again, twice.
+        """
+        for attempt in range(3):
+            try:
+                with self.context(actor, forms=forms) as ctx:
+                    return work(ctx)
+            except Exception as exc:
+                if attempt < 2 and is_transient(exc):
+                    log.warning("transient database failure, trying again: %s", exc)
+                    continue
+                log.exception("core request failed", extra={"platform": actor.platform})
+                break
+        lang = language(actor.locale, language(self.settings.default_locale))
+        return Reply(ReplyKind.ERROR, t(lang, "error.internal"), locale=lang)
 
     # -- text -------------------------------------------------------------------------------------------
 

@@ -1,0 +1,81 @@
+"""The store under load and failure: distinct numbers, nothing half-written, the schema as migrated."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from sqlmodel import select
+
+from bot.core import Actor, Core, Origin
+from storage import outbox
+from storage.db import Database, normalise_url, schema_is_current
+from storage.ideas import export_ideas
+from storage.models import Idea
+
+
+def test_parallel_captures_get_distinct_numbers(db, settings):
+    cores = [Core(Database(db.url), settings) for _ in range(4)]
+
+    def capture(i: int) -> int | None:
+        core = cores[i % 4]
+        return core.handle_command(Actor("shell", f"user{i % 4}"), f"Idé nummer {i}").idea_number
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        numbers = list(pool.map(capture, range(40)))
+    assert sorted(numbers) == list(range(1, 41))
+    for core in cores:
+        core.db.dispose()
+
+
+def test_parallel_retries_of_one_event_keep_one_idea(db, settings):
+    cores = [Core(Database(db.url), settings) for _ in range(4)]
+    actor = Actor("slack", "U1", "T1")
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        numbers = set(pool.map(lambda c: c.handle_command(actor, "Samma idé", Origin(dedup_key="ev-1")).idea_number,
+                               cores))
+    assert numbers == {1}
+    with db.session() as session:
+        assert len(export_ideas(session)) == 1
+    for core in cores:
+        core.db.dispose()
+
+
+def test_a_failure_mid_transaction_leaves_nothing_half_written(db):
+    from storage.ideas import NewIdea, capture_idea
+    from storage.people import get_or_create_org, get_or_create_person
+
+    with pytest.raises(RuntimeError), db.session() as session:
+        org = get_or_create_org(session, "local")
+        person = get_or_create_person(session, org, "shell", "anna")
+        capture_idea(session, org, person, NewIdea(title="Halv", text="Halv idé", source="shell"))
+        raise RuntimeError("the process died here")
+    with db.session() as session:
+        assert session.exec(select(Idea)).all() == []
+
+
+def test_outbox_enqueue_is_idempotent_on_the_key(db):
+    message = outbox.NewMessage(key="digest:slack:U1:2026-W48", platform="slack", recipient="U1", payload={})
+    with db.session() as session:
+        assert outbox.enqueue(session, message) is True
+    with db.session() as session:
+        assert outbox.enqueue(session, message) is False
+        assert outbox.counts_by_state(session) == {"pending": 1}
+
+
+def test_schema_is_at_every_head(db):
+    assert schema_is_current(db.engine)
+
+
+def test_postgres_urls_use_psycopg3():
+    assert normalise_url("postgresql://u@h/db").startswith("postgresql+psycopg://")
+    assert normalise_url("postgres://u@h/db").startswith("postgresql+psycopg://")
+    assert normalise_url("sqlite:///./x.db") == "sqlite:///./x.db"
+
+
+def test_sqlite_runs_in_wal_with_a_busy_timeout(db):
+    if db.dialect != "sqlite":
+        pytest.skip("SQLite only")
+    with db.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 10000
