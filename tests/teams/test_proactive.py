@@ -1,0 +1,129 @@
+"""The author hears about a stage change in their 1:1 chat, through the outbox and the TeamsSender."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from sqlmodel import select
+
+from bot.core.replies import ActionId
+from scheduler.dispatcher import Dispatcher
+from storage import outbox
+from storage.conversations import personal_ref
+from storage.db import Database
+from storage.models import OutboxMessage, Person
+
+from .conftest import TeamsBotUnderTest, card_action, channel_mention, personal_message
+from .standins import fixture
+from .test_cards_and_actions import COACH, _make_coach
+
+AUTHOR = "7faf8ab2-3d56-4244-b585-20c8a42ed2b8"
+
+
+def _move(teams_bot: TeamsBotUnderTest, number: int, stage: str) -> None:
+    data = {"action_id": ActionId.SET_STAGE, "value": f"{number}:{stage}"}
+    response = teams_bot.post(card_action(teams_bot.stand_in.service_url, COACH, ActionId.SET_STAGE, data))
+    assert response.status_code == 200
+
+
+def _dispatch(teams_bot: TeamsBotUnderTest, db: Database) -> int:
+    return asyncio.run(Dispatcher(db, teams_bot.app.state.senders).run_once())
+
+
+def _outbox(db: Database) -> OutboxMessage:
+    with db.session() as session:
+        return session.exec(select(OutboxMessage)).one()
+
+
+def test_author_gets_a_direct_message_when_a_coach_moves_their_idea(teams_bot: TeamsBotUnderTest,
+                                                                   db: Database) -> None:
+    service_url = teams_bot.stand_in.service_url
+    teams_bot.post(personal_message(service_url, "idé Digitala nycklar i hemtjänsten", user=AUTHOR))
+    teams_bot.stand_in.wait_for(1)
+    _make_coach(db)
+    _move(teams_bot, 1, "pilot")
+
+    assert _dispatch(teams_bot, db) == 1
+
+    activities = teams_bot.stand_in.wait_for(2)
+    dm = activities[-1]
+    assert dm.path.endswith(f"/v3/conversations/a:personal-{AUTHOR}/activities")  # a new message, not a reply
+    assert dm.authorization and dm.authorization.startswith("Bearer stand-in-token-")
+    card = dm.body["attachments"][0]["content"]
+    assert "Din idé #1 har ny status: Test/pilot" in card["body"][0]["text"]
+    assert _outbox(db).state == outbox.SENT
+    assert _outbox(db).message_id == dm.answered_id
+
+
+def test_person_seen_only_in_a_channel_gets_a_new_one_to_one_chat(teams_bot: TeamsBotUnderTest,
+                                                                  db: Database) -> None:
+    service_url = teams_bot.stand_in.service_url
+    teams_bot.post(channel_mention(service_url, "idé Återbruk av kontorsmöbler", user="aad-channel-only"))
+    teams_bot.stand_in.wait_for(1)
+    _make_coach(db)
+    _move(teams_bot, 1, "in_review")
+
+    assert _dispatch(teams_bot, db) == 1
+
+    created = [r for r in teams_bot.stand_in.requests if r.path.endswith("/v3/conversations")]
+    assert len(created) == 1
+    body = created[0].body
+    assert body["members"] == [{"id": "29:member-aad-channel-only"}]
+    assert body["isGroup"] is False and body["channelData"]["tenant"]["id"]
+    new_id = fixture("create_conversation_response.json")["id"]
+    assert teams_bot.stand_in.requests[-1].path.endswith(f"/v3/conversations/{new_id}/activities")
+    with db.session() as session:
+        assert personal_ref(session, "aad-channel-only").conversation_id == new_id
+
+
+def test_blocked_bot_marks_the_person_unreachable_and_dead_letters_the_message(teams_bot: TeamsBotUnderTest,
+                                                                             db: Database) -> None:
+    service_url = teams_bot.stand_in.service_url
+    teams_bot.post(personal_message(service_url, "idé Fler laddstolpar", user=AUTHOR))
+    teams_bot.stand_in.wait_for(1)
+    _make_coach(db)
+    _move(teams_bot, 1, "in_review")
+    teams_bot.stand_in.fail_next(403, fixture("teams_403_message_writes_blocked_body.json"))
+
+    assert _dispatch(teams_bot, db) == 0
+
+    assert _outbox(db).state == outbox.DEAD
+    with db.session() as session:
+        person = session.exec(select(Person).where(Person.user_id == AUTHOR)).one()
+    assert person.unreachable
+    sent_before = len(teams_bot.stand_in.requests)
+    _move(teams_bot, 1, "pilot")
+    assert _dispatch(teams_bot, db) == 0  # known unreachable: not even tried
+    assert len(teams_bot.stand_in.requests) == sent_before
+
+    teams_bot.post(personal_message(service_url, "hjälp", user=AUTHOR))  # they unblocked and wrote again
+    with db.session() as session:
+        assert not session.exec(select(Person).where(Person.user_id == AUTHOR)).one().unreachable
+
+
+def test_reply_refused_with_message_writes_blocked_marks_the_person_unreachable(teams_bot: TeamsBotUnderTest,
+                                                                               db: Database) -> None:
+    teams_bot.stand_in.fail_next(403, fixture("teams_403_message_writes_blocked_body.json"))
+    teams_bot.post(personal_message(teams_bot.stand_in.service_url, "idé Något", user="aad-blocked"))
+
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        with db.session() as session:
+            person = session.exec(select(Person).where(Person.user_id == "aad-blocked")).one()
+        if person.unreachable:
+            break
+        time.sleep(0.01)
+    assert person.unreachable
+    assert len(teams_bot.stand_in.requests) == 1  # never retried
+
+
+def test_reply_throttled_with_429_is_retried_after_retry_after(teams_bot: TeamsBotUnderTest, db: Database) -> None:
+    teams_bot.stand_in.fail_next(429, {"error": {"code": "TooManyRequests"}}, {"Retry-After": "0"})
+
+    teams_bot.post(personal_message(teams_bot.stand_in.service_url, "idé Kortare möten", user=AUTHOR))
+
+    first, second = teams_bot.stand_in.wait_for(2)
+    assert first.path == second.path
+    assert first.answered_id is None and second.answered_id
+    assert second.authorization == first.authorization
