@@ -68,7 +68,7 @@ class SlackListeners:
     async def command(self, command: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond) -> None:
         actor = p.actor_from_command(command, self.locale)
         origin = Origin(channel=command.get("channel_id"), dedup_key=f"slack:cmd:{command.get('trigger_id')}")
-        reply = await self.call(self.core.handle_command, actor, p.nfc(command.get("text")), origin=origin,
+        reply = await self.call(self.core.handle_command, actor, p.message_text(command.get("text")), origin=origin,
                                 forms=True)
         self._count(reply)
         if reply.kind == ReplyKind.OPEN_FORM and reply.form:
@@ -148,7 +148,7 @@ class SlackListeners:
         origin = Origin(link=link, channel=channel, message_ref=message.get("ts"),
                         original_author=f"slack:{author}" if author else None,
                         dedup_key=f"slack:saved:{channel}:{message.get('ts')}")
-        values = {"title": None, "text": p.nfc(message.get("text")), "problem": None, "benefit": None,
+        values = {"title": None, "text": p.message_text(message.get("text")), "problem": None, "benefit": None,
                   "unit": None, "anonymous": False}
         reply = await self.call(self.core.submit_form, actor, values, origin=origin)
         self._count(reply)
@@ -167,7 +167,7 @@ class SlackListeners:
         if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id") or not event.get("user"):
             return  # edits, joins and the bot's own posts are not people talking to the bot
         actor = p.actor_from_event(body, event["user"], self.locale)
-        await self._conversation(body, event, actor, p.nfc(event.get("text")), client, in_thread=False)
+        await self._conversation(body, event, actor, p.message_text(event.get("text")), client, in_thread=False)
 
     async def _conversation(self, body: dict[str, Any], event: dict[str, Any], actor: Actor, text: str,
                             client: AsyncWebClient, *, in_thread: bool) -> None:

@@ -14,6 +14,8 @@ from typing import Any
 from bot.core.context import Actor
 
 _LEADING_MENTION = re.compile(r"^\s*<@[UWB][A-Z0-9]+(?:\|[^>]*)?>\s*[:,]?\s*")
+_MARKUP = re.compile(r"<([^<>|]*)(?:\|([^<>]*))?>")
+_BROADCASTS = {"channel", "here", "everyone"}
 VOTE_REACTIONS = frozenset({"+1", "thumbsup"})
 
 
@@ -46,9 +48,29 @@ def actor_from_event(body: dict[str, Any], user_id: str, locale: str | None) -> 
                  workspace=_workspace(body.get("team_id"), body.get("enterprise_id")), locale=locale)
 
 
+def _markup_as_text(match: re.Match[str]) -> str:
+    target, label = match.group(1), match.group(2)
+    if target[:1] in ("@", "#"):
+        return target[0] + (label or target[1:])
+    if target.startswith("!"):
+        name = target[1:].split("^", 1)[0]
+        return label or (f"@{name}" if name in _BROADCASTS else name)
+    if target.startswith("mailto:"):
+        return label or target[len("mailto:"):]
+    return f"{label} ({target})" if label and label != target else target
+
+
+def message_text(text: str | None) -> str:
+    """A message's text as a person reads it. Events carry Slack's markup (`<url|label>`, `<@U1>`,
+    `<!here>`) with `&`, `<`, `>` as entities; the core stores plain text, so both are undone here
+    (a stored `<!here>` would otherwise be one rendering bug away from pinging a channel)."""
+    plain = _MARKUP.sub(_markup_as_text, nfc(text))
+    return plain.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
 def without_mention(text: str | None) -> str:
-    """An app_mention's text without the leading `@Idéslussen`."""
-    return _LEADING_MENTION.sub("", nfc(text), count=1)
+    """An app_mention's text without the leading `@Idéslussen`, as plain text."""
+    return message_text(_LEADING_MENTION.sub("", nfc(text), count=1))
 
 
 def thread_parent(event: dict[str, Any]) -> str | None:

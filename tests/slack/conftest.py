@@ -68,9 +68,10 @@ class AppServer:
 class SlackClient:
     """Posts what Slack posts: signed, form-encoded commands and interactivity, JSON events."""
 
-    def __init__(self, url: str, standin: SlackStandIn) -> None:
+    def __init__(self, url: str, standin: SlackStandIn, settings: Settings) -> None:
         self.http = httpx.Client(base_url=url, timeout=10)
         self.standin = standin
+        self.standin_settings = settings  # the app's settings, pointing at the stand-in
         self._n = 0
 
     def post(self, body: bytes, content_type: str, *, timestamp: int | None = None, secret: str = SECRET,
@@ -141,8 +142,8 @@ def served(app: Starlette) -> Iterator[AppServer]:
 
 
 @pytest.fixture
-def slack(served: AppServer, standin: SlackStandIn) -> Iterator[SlackClient]:
-    client = SlackClient(served.url, standin)
+def slack(served: AppServer, standin: SlackStandIn, slack_settings: Settings) -> Iterator[SlackClient]:
+    client = SlackClient(served.url, standin, slack_settings)
     yield client
     client.http.close()
 

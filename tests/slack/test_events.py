@@ -78,9 +78,16 @@ def test_the_bots_own_messages_and_edits_in_the_dm_are_ignored(slack: SlackClien
     assert [i.text for i in ideas(db)] == ["Riktig idé"]
 
 
-def test_thumbs_up_on_the_idea_message_is_one_vote_per_person(slack: SlackClient, db):
+def linked(core, channel: str, ts: str) -> None:
+    """Wait until the bot has remembered that its answer shows idea #1 (that happens after posting it)."""
+    actor = Actor(platform="slack", user_id="U0")
+    wait_until(lambda: core.idea_for_message(actor, channel, ts) == 1, what="the idea message link")
+
+
+def test_thumbs_up_on_the_idea_message_is_one_vote_per_person(slack: SlackClient, db, slack_core):
     slack.event(mention("idé: Frukt i personalrummet"))
     (post,) = slack.standin.wait_for("chat.postMessage")
+    linked(slack_core, "C0LAN2Q65", post.response["ts"])
     reaction = fixture_json("event_reaction_added.json")["event"]
     item = {"type": "message", "channel": "C0LAN2Q65", "ts": post.response["ts"]}
 
@@ -91,9 +98,10 @@ def test_thumbs_up_on_the_idea_message_is_one_vote_per_person(slack: SlackClient
     wait_until(lambda: ideas(db)[0].votes == 2, what="two votes")
 
 
-def test_reply_in_the_ideas_thread_is_a_comment(slack: SlackClient, db):
+def test_reply_in_the_ideas_thread_is_a_comment(slack: SlackClient, db, slack_core):
     slack.event(mention("idé: Cykelpool för hemtjänsten", ts="1515449483.000200"))
     slack.standin.wait_for("chat.postMessage")
+    linked(slack_core, "C0LAN2Q65", "1515449483.000200")
 
     slack.event(mention("Bra idé, vi testar gärna i Norra området", ts="1515449483.000300",
                         thread_ts="1515449483.000200", user="U555"))
@@ -107,8 +115,7 @@ def test_reply_in_the_dm_thread_of_an_idea_is_a_comment(slack: SlackClient, db, 
     slack.event(dm("idé Digital anslagstavla"), fixture="event_message_im.json")
     (post,) = slack.standin.wait_for("chat.postMessage")
     answer_ts = post.response["ts"]
-    actor = Actor(platform="slack", user_id="U2147483697")
-    assert slack_core.idea_for_message(actor, "D024BE91L", answer_ts) == 1
+    linked(slack_core, "D024BE91L", answer_ts)
 
     slack.event(dm("Gärna i foajén också", ts="1355517523.000050", thread_ts=answer_ts),
                 fixture="event_message_im.json")

@@ -1,0 +1,164 @@
+"""Buttons, the idea modal and the message shortcut, as Slack posts them (form-encoded `payload=`)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+from bot.core import Actor
+from bot.slack import blocks
+from bot.slack.client import make_web_client
+from bot.slack.sender import SlackSender
+from scheduler.dispatcher import Dispatcher
+from storage.people import get_or_create_org, get_or_create_person, grant_role
+from tests.slack.conftest import SlackClient, fixture_json, ideas
+
+AUTHOR = "U2147483697"
+COACH = "UCOACH001"
+
+
+def capture(slack: SlackClient, text: str, user: str = AUTHOR) -> None:
+    before = len(slack.standin.calls_to("response_url"))
+    slack.command(text, user=user)
+    slack.standin.wait_for("response_url", before + 1)
+
+
+def press(slack: SlackClient, action_id: str, value: str, user: str = AUTHOR, **container: Any) -> None:
+    payload = fixture_json("block_actions.json")
+    payload["user"] = {"id": user, "username": user.lower(), "team_id": "T061EG9R6"}
+    payload["team"] = {"id": "T061EG9R6", "domain": "example"}
+    payload["container"] = {"type": "message", "message_ts": "1548261231.000200", "channel_id": "CBR2V3XEX",
+                            "is_ephemeral": True, **container}
+    payload["response_url"] = slack.standin.response_url(f"action-{action_id}-{value}")
+    payload["actions"] = [{**payload["actions"][0], "action_id": action_id, "value": value, "block_id": "b1"}]
+    assert slack.interaction(payload).status_code == 200
+
+
+def submission(slack_core, values: dict[str, Any], metadata: dict[str, Any], user: str = AUTHOR) -> dict[str, Any]:
+    """A view_submission for our own modal, with `values` typed into it."""
+    form = slack_core.open_form(Actor(platform="slack", user_id=user)).form
+    view = blocks.modal_view(form, metadata)
+    state: dict[str, Any] = {}
+    for name, value in values.items():
+        if name == "anonymous":
+            option = {"text": {"type": "plain_text", "text": "Anonym"}, "value": "yes"}
+            state[name] = {"value": {"type": "checkboxes", "selected_options": [option] if value else []}}
+        else:
+            state[name] = {"value": {"type": "plain_text_input", "value": value}}
+    payload = fixture_json("view_submission.json")
+    payload["user"] = {"id": user, "username": "anna", "team_id": "T061EG9R6"}
+    payload["view"] = {**payload["view"], **view, "state": {"values": state}, "id": "VMODAL001"}
+    payload["view"].pop("response_urls", None)
+    return payload
+
+
+def test_modal_with_empty_idea_shows_field_errors_and_stores_nothing(slack: SlackClient, slack_core, db):
+    response = slack.interaction(submission(slack_core, {"title": "", "text": ""}, {}))
+
+    assert response.status_code == 200
+    answer = response.json()
+    assert answer["response_action"] == "errors"
+    assert set(answer["errors"]) <= {"title", "text"} and answer["errors"]
+    assert ideas(db) == []
+
+
+def test_modal_with_too_long_title_names_the_title_field(slack: SlackClient, slack_core, db):
+    response = slack.interaction(submission(slack_core, {"title": "x" * 500, "text": "Något"}, {}))
+
+    assert response.json()["response_action"] == "errors"
+    assert "title" in response.json()["errors"]
+    assert ideas(db) == []
+
+
+def test_modal_submission_captures_the_idea_and_answers_where_the_command_was(slack: SlackClient, slack_core, db):
+    where = {"ru": slack.standin.response_url("from-command"), "ch": "C2147483705"}
+    values = {"title": "Fritidsbank", "text": "Låna sportutrustning gratis", "problem": "Dyrt för familjer",
+              "benefit": "Fler barn rör på sig", "unit": "Fritid", "anonymous": True}
+    response = slack.interaction(submission(slack_core, values, where))
+
+    assert response.status_code == 200 and response.text == ""  # the modal closes
+    (answer,) = slack.standin.wait_for("response_url")
+    assert answer.headers.get("Host", "").startswith("127.0.0.1") and "#1" in json.dumps(answer.args["blocks"])
+    (idea,) = ideas(db)
+    assert (idea.title, idea.problem, idea.benefit, idea.unit) == ("Fritidsbank", "Dyrt för familjer",
+                                                                   "Fler barn rör på sig", "Fritid")
+    assert idea.anonymous and idea.author is None
+
+
+def test_modal_opened_from_app_home_answers_in_the_dm(slack: SlackClient, slack_core, db):
+    slack.interaction(submission(slack_core, {"text": "Återbruk av kontorsmöbler"}, {}))
+
+    (post,) = slack.standin.wait_for("chat.postMessage")
+    assert post.args["channel"] == AUTHOR
+    assert [i.text for i in ideas(db)] == ["Återbruk av kontorsmöbler"]
+
+
+def test_add_details_button_opens_the_modal_for_that_idea(slack: SlackClient, db):
+    capture(slack, "Solceller på förskolan")
+    press(slack, "idea.details#0", "1")
+
+    (opened,) = slack.standin.wait_for("views.open")
+    assert json.loads(opened.args["view"]["private_metadata"])["n"] == 1
+
+
+def test_undo_button_withdraws_the_idea(slack: SlackClient, db):
+    capture(slack, "Felskriven idé")
+    press(slack, "idea.undo#1", "1")
+
+    slack.standin.wait_for("response_url", 2)
+    assert ideas(db) == []
+
+
+def test_show_button_shows_the_idea(slack: SlackClient, db):
+    capture(slack, "Källsortering i matsalen")
+    press(slack, "idea.show#2", "1")
+
+    shown = slack.standin.wait_for("response_url", 2)[-1]
+    assert shown.args["replace_original"] is False
+    assert "Källsortering i matsalen" in json.dumps(shown.args["blocks"], ensure_ascii=False)
+
+
+def test_message_shortcut_saves_the_message_with_a_permalink_and_its_author(slack: SlackClient, db):
+    payload = fixture_json("message_shortcut.json")
+    payload["callback_id"] = "save_as_idea"
+    payload["response_url"] = slack.standin.response_url("shortcut")
+    payload["message"]["text"] = "Vi borde ha <https://example.com|digitala> körjournaler"
+    assert slack.interaction(payload).status_code == 200
+
+    slack.standin.wait_for("response_url")
+    (permalink,) = slack.standin.calls_to("chat.getPermalink")
+    assert (permalink.args["channel"], permalink.args["message_ts"]) == ("D0LFFBKLZ", "1516229207.000133")
+    (idea,) = ideas(db)
+    assert idea.text == "Vi borde ha digitala (https://example.com) körjournaler"
+    assert idea.author == "slack:U0D15K92L" and idea.source == "slack"
+    assert idea.source_link == "https://example.slack.com/archives/D0LFFBKLZ/p1516229207000133"
+    with db.session() as session:
+        from storage.models import Idea
+
+        assert session.get(Idea, idea.id).original_author == "slack:U0MJRG1AL"
+
+
+def test_author_gets_a_dm_when_a_coach_moves_the_idea(slack: SlackClient, slack_settings, db):
+    with db.session() as session:
+        org = get_or_create_org(session, "testkommun")
+        grant_role(session, get_or_create_person(session, org, "slack", COACH), "coach")
+    capture(slack, "Gröna tak på bussholkarna")
+    press(slack, "idea.show#2", "1", user=COACH)
+    coach_view = slack.standin.wait_for("response_url", 2)[-1].args["blocks"]
+    stage_buttons = [e for b in coach_view if b["type"] == "actions" for e in b["elements"]
+                     if e["action_id"].startswith("idea.stage")]
+    assert stage_buttons, "a coach sees stage buttons"
+    in_review = next(b for b in stage_buttons if b["value"] == "1:in_review")
+
+    press(slack, in_review["action_id"], in_review["value"], user=COACH)
+    slack.standin.wait_for("response_url", 3)
+    sender = SlackSender(make_web_client(slack_settings))
+    result = asyncio.run(Dispatcher(db, {"slack": sender}).run_once())
+    assert getattr(result, "sent", result) == 1
+
+    (dm,) = slack.standin.calls_to("chat.postMessage")
+    assert dm.args["channel"] == AUTHOR  # posted to the user ID: no conversations.open
+    assert slack.standin.calls_to("conversations.open") == []
+    assert "Bedömning" in json.dumps(dm.args, ensure_ascii=False)
+    assert ideas(db)[0].stage == "in_review"
