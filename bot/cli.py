@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 
 from bot.config import Settings, get_settings
+from bot.teams.cli import teams_app
 from storage.db import Database
 
 app = typer.Typer(help="idesluss – idéslussen i Slack, Teams och terminalen.", no_args_is_help=True,
@@ -21,6 +22,7 @@ roles_app = typer.Typer(help="Roles: coach, manager, admin.", no_args_is_help=Tr
 app.add_typer(db_app, name="db")
 app.add_typer(ideas_app, name="ideas")
 app.add_typer(roles_app, name="roles")
+app.add_typer(teams_app, name="teams")
 
 EXPORT_FIELDS = ["id", "number", "title", "text", "problem", "benefit", "unit", "stage", "anonymous", "author",
                  "source", "source_link", "organisation", "votes", "created_at", "updated_at"]
