@@ -85,7 +85,7 @@ class TeamsBot:
         if kind == "messageReaction":
             return await self._reaction(activity)
         if kind == "installationUpdate":
-            await asyncio.to_thread(self._installation, activity)
+            return await self._installation(activity)
         return Outcome()
 
     # -- bookkeeping ------------------------------------------------------------------------------------
@@ -99,13 +99,17 @@ class TeamsBot:
                 if conversation_type(activity) == PERSONAL and activity.get("type") == "message" and refs[0].user_id:
                     set_unreachable(session, "teams", refs[0].user_id, False)  # they wrote to us: reachable
 
-    def _installation(self, activity: dict[str, Any]) -> None:
+    async def _installation(self, activity: dict[str, Any]) -> Outcome:
+        """Installed for a person: they can be reached again, and get the core's greeting once."""
         actor = actor_for(activity)
         if actor is None or conversation_type(activity) != PERSONAL:
-            return
+            return Outcome()
         removed = str(activity.get("action", "")).startswith("remove")
-        with self.db.session() as session:
-            set_unreachable(session, "teams", actor.user_id, removed)
+        await asyncio.to_thread(self._set_unreachable, actor.user_id, removed)
+        if removed or not await asyncio.to_thread(self.core.first_time, activity_key(activity, "teams:inbound")):
+            return Outcome()
+        greeting = await asyncio.to_thread(self.core.handle_message, actor, "", None, forms=True)
+        return Outcome(followups=[self._replier({**activity, "id": None}, actor, greeting)])
 
     # -- messages ---------------------------------------------------------------------------------------
 
@@ -149,7 +153,7 @@ class TeamsBot:
                 else:
                     message_id = await self.connector.send(service_url, conversation, reply_activity(reply))
             except MessageWritesBlocked:
-                await asyncio.to_thread(self._mark_unreachable, actor.user_id)
+                await asyncio.to_thread(self._set_unreachable, actor.user_id)
                 return
             except DeliveryError as exc:
                 log.warning("teams: reply to %s failed: %s", activity.get("id"), exc)
@@ -161,9 +165,9 @@ class TeamsBot:
 
         return send
 
-    def _mark_unreachable(self, user_id: str) -> None:
+    def _set_unreachable(self, user_id: str, unreachable: bool = True) -> None:
         with self.db.session() as session:
-            set_unreachable(session, "teams", user_id, True)
+            set_unreachable(session, "teams", user_id, unreachable)
 
     # -- buttons, forms, the message extension ------------------------------------------------------------
 

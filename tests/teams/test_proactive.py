@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import copy
 import time
 
 from sqlmodel import select
@@ -15,7 +16,7 @@ from storage.db import Database
 from storage.models import OutboxMessage, Person
 
 from .conftest import TeamsBotUnderTest, card_action, channel_mention, personal_message
-from .standins import fixture
+from .standins import BOT_ID, TENANT, fixture
 from .test_cards_and_actions import COACH, _make_coach
 
 AUTHOR = "7faf8ab2-3d56-4244-b585-20c8a42ed2b8"
@@ -131,3 +132,33 @@ def test_reply_throttled_with_429_is_retried_after_retry_after(teams_bot: TeamsB
     assert first.path == second.path
     assert first.answered_id is None and second.answered_id
     assert second.authorization == first.authorization
+
+
+def _installation(service_url: str, user: str, action: str) -> dict:
+    activity = copy.deepcopy(fixture("installation_update_add.json"))
+    activity.update(serviceUrl=service_url, action=action, id=f"f:install-{action}", locale="sv-SE")
+    activity["from"] = {"id": f"29:member-{user}", "aadObjectId": user}
+    activity["recipient"] = {"id": BOT_ID, "name": "Idéslussen"}
+    activity["conversation"] = {"conversationType": "personal", "id": f"a:personal-{user}", "tenantId": TENANT}
+    activity["channelData"] = {"tenant": {"id": TENANT}}
+    return activity
+
+
+def test_installing_the_app_greets_the_person_once_and_removing_it_marks_them_unreachable(
+        teams_bot: TeamsBotUnderTest, db: Database) -> None:
+    service_url = teams_bot.stand_in.service_url
+    added = _installation(service_url, "aad-new-user", "add")
+
+    assert teams_bot.post(added).status_code == 200
+    assert teams_bot.post(added).status_code == 200  # redelivered: one greeting
+
+    [greeting] = teams_bot.stand_in.wait_for(1)
+    assert greeting.path.endswith("/v3/conversations/a:personal-aad-new-user/activities")
+    assert greeting.body["attachments"][0]["content"]["body"][0]["text"] == "Hej! Jag är Idéslussen."
+    assert len(teams_bot.stand_in.wait_for(2, timeout=0.2)) == 1
+    with db.session() as session:
+        assert personal_ref(session, "aad-new-user").service_url == service_url
+
+    teams_bot.post(_installation(service_url, "aad-new-user", "remove"))
+    with db.session() as session:
+        assert session.exec(select(Person).where(Person.user_id == "aad-new-user")).one().unreachable
