@@ -28,6 +28,18 @@ IDEA_COMMAND = re.compile("^/(?:id\u00e9|ide\u0301|idea)$")
 ACTION_IDS = re.compile(r"^(?:idea|ideas|nudge)\.[a-z_]+(?:#\d+)?$")
 
 
+class _EnvTokenNotice(logging.Filter):
+    """Bolt reads SLACK_BOT_TOKEN from the environment by itself and then warns that the client we hand
+    it (with the same token, our base URL and retry policy) wins. That is the intent: say nothing."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "`token` will be unused" not in record.getMessage()
+
+
+BOLT_LOGGER = logging.getLogger("idesluss.slack.bolt")
+BOLT_LOGGER.addFilter(_EnvTokenNotice())
+
+
 def build_slack_app(settings: Settings, core: Any, *, client: AsyncWebClient | None = None,
                     on_captured: Callable[[str], None] | None = None,
                     on_error: Callable[[str], None] | None = None,
@@ -38,7 +50,7 @@ def build_slack_app(settings: Settings, core: Any, *, client: AsyncWebClient | N
         client=client,
         signing_secret=signing_secret or settings.slack_signing_secret or "socket-mode-only",
         request_verification_enabled=bool(signing_secret or settings.slack_signing_secret),
-        logger=logging.getLogger("idesluss.slack.bolt"),
+        logger=BOLT_LOGGER,
         name="idesluss",
     )
     listeners = SlackListeners(core, locale=None, on_captured=on_captured, on_error=on_error)

@@ -22,7 +22,7 @@ request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("request
 
 _TOKEN = re.compile(r"\b(xox[abposre]|xapp|xoxe\.xox[bp])-[A-Za-z0-9-]+|(?i:bearer)\s+[A-Za-z0-9._~+/=-]+")
 MASK = "***"
-_STANDARD = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime", "taskName"}
+_STANDARD = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime", "taskName", "color_message"}
 access_log = logging.getLogger("idesluss.access")
 
 
