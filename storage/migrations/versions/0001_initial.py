@@ -288,7 +288,7 @@ def _create_search() -> None:
     if bind.dialect.name == "sqlite":
         op.execute(
             "CREATE VIRTUAL TABLE idea_fts USING fts5(title, body, "
-            "tokenize = 'unicode61 remove_diacritics 0', prefix = '2 3 4')"
+            "tokenize = 'unicode61 remove_diacritics 0', prefix = '2 3 4 5 6')"
         )
         op.execute(
             "CREATE TRIGGER idea_fts_ai AFTER INSERT ON idea BEGIN "
