@@ -44,6 +44,21 @@ class Settings(BaseSettings):
     teams_token_scope: str = Field("https://api.botframework.com/.default",
                                    validation_alias=_env("TEAMS_TOKEN_SCOPE"))
 
+    # Scheduler: nudges, digests, outbox dispatcher (scheduler/**)
+    digest_day: str = Field("mon", validation_alias=_env("IDESLUSS_DIGEST_DAY"))
+    digest_time: str = Field("08:00", validation_alias=_env("IDESLUSS_DIGEST_TIME"))
+    working_hours_start: int = Field(8, validation_alias=_env("IDESLUSS_WORKING_HOURS_START"))
+    working_hours_end: int = Field(17, validation_alias=_env("IDESLUSS_WORKING_HOURS_END"))
+    nudge_reminder_days: int = Field(2, validation_alias=_env("IDESLUSS_NUDGE_REMINDER_DAYS"))
+    outbox_max_attempts: int = Field(8, validation_alias=_env("IDESLUSS_OUTBOX_MAX_ATTEMPTS"))
+    outbox_concurrency: int = Field(20, validation_alias=_env("IDESLUSS_OUTBOX_CONCURRENCY"))
+    slack_rate_per_second: float = Field(10.0, validation_alias=_env("IDESLUSS_SLACK_RATE"))
+    teams_conversation_rate_per_second: float = Field(1.8, validation_alias=_env("IDESLUSS_TEAMS_CONVERSATION_RATE"))
+    teams_tenant_rate_per_second: float = Field(30.0, validation_alias=_env("IDESLUSS_TEAMS_TENANT_RATE"))
+    scheduler_lease_seconds: int = Field(60, validation_alias=_env("IDESLUSS_SCHEDULER_LEASE_SECONDS"))
+    scheduler_misfire_grace_seconds: int = Field(900, validation_alias=_env("IDESLUSS_SCHEDULER_MISFIRE_GRACE_SECONDS"))
+    # end Scheduler
+
     @property
     def teams_authority_url(self) -> str:
         if self.teams_authority:

@@ -214,3 +214,105 @@ class SchedulerLease(SQLModel, table=True):
     name: str = Field(primary_key=True, max_length=100)
     holder: str = Field(max_length=200)
     expires_at: datetime
+
+
+# --- Scheduler: pilot groups, nudges, digests (issue 5; migration 0002_groups_nudges) -------------------
+
+
+class PilotGroup(SQLModel, table=True):
+    """A pilot group: members who get a weekly prompt at the group's time, in the group's time zone."""
+
+    __tablename__ = "pilot_group"
+    __table_args__ = (UniqueConstraint("org_id", "name"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    org_id: int = Field(foreign_key="organisation.id", index=True)
+    name: str = Field(max_length=200)
+    schedule_day: str = Field(default="mon", max_length=20)  # APScheduler day_of_week names: mon, tue-thu, ...
+    schedule_time: str = Field(default="09:00", max_length=5)  # HH:MM, local time in `timezone`
+    timezone: str = Field(default="Europe/Stockholm", max_length=64)
+    slack_channel: str | None = Field(default=None, max_length=200)
+    teams_conversation: str | None = Field(default=None, max_length=500)
+    dm_members: bool = False  # DM every member as well when the group has a channel
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class GroupMember(SQLModel, table=True):
+    __tablename__ = "group_member"
+    __table_args__ = (UniqueConstraint("group_id", "person_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    group_id: int = Field(foreign_key="pilot_group.id", index=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class GroupPrompt(SQLModel, table=True):
+    """A group's own prompts; a group without any rotates through the default set."""
+
+    __tablename__ = "group_prompt"
+
+    id: int | None = Field(default=None, primary_key=True)
+    group_id: int = Field(foreign_key="pilot_group.id", index=True)
+    text: str = Field(max_length=500)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Nudge(SQLModel, table=True):
+    """One prompt to one group on one local day (`key` = "{group id}:{date}"): a rerun the same day reuses it."""
+
+    __tablename__ = "nudge"
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(unique=True, max_length=100)
+    group_id: int = Field(foreign_key="pilot_group.id", index=True)
+    org_id: int = Field(foreign_key="organisation.id")
+    week: str = Field(max_length=10, index=True)  # ISO week, "2026-W14"
+    local_date: str = Field(max_length=10)  # the group's local date, "2026-03-30"
+    prompt_sv: str = Field(max_length=500)
+    prompt_en: str = Field(max_length=500)
+    manual: bool = False  # sent by `idesluss nudge send`
+    reminded_at: datetime | None = None  # the reminder round ran (at most once)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class NudgeDelivery(SQLModel, table=True):
+    """Where a nudge went (one per outbox row); `message_ref` is filled in once the platform answered."""
+
+    __tablename__ = "nudge_delivery"
+    __table_args__ = (Index("ix_nudge_delivery_message", "platform", "message_ref"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    nudge_id: int = Field(foreign_key="nudge.id", index=True)
+    outbox_key: str = Field(unique=True, max_length=300)
+    kind: str = Field(max_length=20)  # dm | channel | reminder
+    person_id: int | None = Field(default=None, foreign_key="person.id")
+    platform: str = Field(max_length=20)
+    message_ref: str | None = Field(default=None, max_length=200)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class NudgeEngagement(SQLModel, table=True):
+    """A member answered (an idea), replied, reacted or said "not this week": no reminder for them."""
+
+    __tablename__ = "nudge_engagement"
+    __table_args__ = (UniqueConstraint("nudge_id", "person_id", "kind"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    nudge_id: int = Field(foreign_key="nudge.id", index=True)
+    person_id: int = Field(foreign_key="person.id")
+    kind: str = Field(max_length=20)  # answered | replied | reacted | skipped
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class DigestLog(SQLModel, table=True):
+    """When each manager's digest was built: the next one covers what happened since."""
+
+    __tablename__ = "digest_log"
+    __table_args__ = (UniqueConstraint("person_id", "week"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    week: str = Field(max_length=10)
+    covered_until: datetime
+    created_at: datetime = Field(default_factory=utcnow)

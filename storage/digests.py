@@ -1,0 +1,136 @@
+"""The queries behind the weekly digest, batched for every manager of an organisation at once.
+
+A digest run asks a fixed number of questions per organisation (new ideas, stage changes, waiting ideas,
+votes, nudge figures, memberships) and slices the answers per manager in memory: the number of queries
+does not grow with the number of ideas or managers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from sqlalchemy import func
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, col, select
+
+from storage.groups import memberships
+from storage.models import DigestLog, Idea, Person, Role, StageChange, Vote, utcnow
+from storage.nudges import stats_by_group
+
+ORG = 0  # the scope key of "the whole organisation"
+
+
+@dataclass(slots=True)
+class IdeaRow:
+    id: int
+    number: int
+    title: str
+    stage: str
+    author: str | None  # display name; None when anonymous
+    created_at: datetime
+    groups: frozenset[int]  # the pilot groups the idea belongs to (its nudge's, its author's)
+
+
+@dataclass(slots=True)
+class ChangeRow:
+    idea: IdeaRow
+    from_stage: str | None
+    to_stage: str
+    at: datetime
+
+
+@dataclass(slots=True)
+class Manager:
+    person: Person
+    groups: frozenset[int]  # empty = the whole organisation
+
+
+@dataclass(slots=True)
+class DigestData:
+    new_ideas: list[IdeaRow] = field(default_factory=list)  # newest first
+    changes: list[ChangeRow] = field(default_factory=list)  # newest first
+    waiting: list[IdeaRow] = field(default_factory=list)  # oldest first, past the first-feedback limit
+    votes: dict[int, int] = field(default_factory=dict)  # idea id -> votes in the period
+    voted_ideas: dict[int, IdeaRow] = field(default_factory=dict)
+    nudge_stats: dict[int, tuple[int, int]] = field(default_factory=dict)  # group id -> (sent, answered)
+
+
+def managers(session: Session, org_id: int) -> list[Manager]:
+    """Everyone with the manager role in the organisation, with their scope (one query)."""
+    query = (select(Person, Role.group_id).join(Role, col(Role.person_id) == Person.id)
+             .where(Role.role == "manager", Person.org_id == org_id).order_by(col(Person.id)))
+    scopes: dict[int, tuple[Person, set[int | None]]] = {}
+    for person, group_id in session.exec(query).all():
+        scopes.setdefault(person.id, (person, set()))[1].add(group_id)
+    return [Manager(p, frozenset() if None in groups else frozenset(g for g in groups if g is not None))
+            for p, groups in scopes.values()]
+
+
+def last_digests(session: Session, person_ids: Sequence[int], before_week: str) -> dict[int, datetime]:
+    """person id -> the moment their digest of an earlier week covered up to (one query).
+
+    Earlier weeks only: a preview or rerun within the week shows what that week's digest showed.
+    """
+    if not person_ids:
+        return {}
+    query = (select(DigestLog.person_id, func.max(DigestLog.covered_until))
+             .where(col(DigestLog.person_id).in_(list(person_ids)), col(DigestLog.week) < before_week)
+             .group_by(DigestLog.person_id))
+    return {pid: utc(at) for pid, at in session.exec(query).all()}
+
+
+def log_digest(session: Session, person_id: int, week: str, covered_until: datetime) -> bool:
+    module = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    inserted = session.execute(module.insert(DigestLog).values(
+        person_id=person_id, week=week, covered_until=covered_until, created_at=utcnow())
+        .on_conflict_do_nothing(index_elements=["person_id", "week"]).returning(DigestLog.id)).scalar_one_or_none()
+    return inserted is not None
+
+
+def utc(moment: datetime) -> datetime:
+    """SQLite returns naive timestamps (stored as UTC), PostgreSQL aware ones: compare them as aware."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+
+
+def _rows(ideas: Sequence[tuple[Idea, Person]], groups_of: dict[int, set[int]]) -> list[IdeaRow]:
+    def groups(idea: Idea) -> frozenset[int]:
+        return frozenset(groups_of.get(idea.author_id, set()) | ({idea.group_id} if idea.group_id else set()))
+
+    return [IdeaRow(i.id, i.number, i.title, i.stage, None if i.anonymous else (p.display_name or p.user_id),
+                    utc(i.created_at), groups(i)) for i, p in ideas]
+
+
+def digest_data(session: Session, org_id: int, *, since: datetime, until: datetime, waiting_before: datetime,
+                weeks: Sequence[str], limit: int = 2000) -> DigestData:
+    """Everything any manager's digest for the period may show. Seven queries, whatever the data size."""
+    groups_of = memberships(session, org_id)
+    live = (Idea.org_id == org_id, col(Idea.withdrawn_at).is_(None))
+    new = session.exec(select(Idea, Person).join(Person, col(Person.id) == Idea.author_id)
+                       .where(*live, col(Idea.created_at) >= since, col(Idea.created_at) < until)
+                       .order_by(col(Idea.created_at).desc()).limit(limit)).all()
+    changes = session.exec(
+        select(StageChange, Idea, Person).join(Idea, col(Idea.id) == StageChange.idea_id)
+        .join(Person, col(Person.id) == Idea.author_id)
+        .where(*live, col(StageChange.created_at) >= since, col(StageChange.created_at) < until,
+               col(StageChange.from_stage).is_not(None))
+        .order_by(col(StageChange.created_at).desc()).limit(limit)).all()
+    waiting = session.exec(select(Idea, Person).join(Person, col(Person.id) == Idea.author_id)
+                           .where(*live, Idea.stage == "new", col(Idea.first_feedback_at).is_(None),
+                                  col(Idea.created_at) < waiting_before)
+                           .order_by(col(Idea.created_at)).limit(limit)).all()
+    vote_rows = session.exec(
+        select(Idea, Person, func.count(col(Vote.id))).join(Idea, col(Idea.id) == Vote.idea_id)
+        .join(Person, col(Person.id) == Idea.author_id)
+        .where(*live, col(Vote.created_at) >= since, col(Vote.created_at) < until)
+        .group_by(col(Idea.id), col(Person.id)).order_by(func.count(col(Vote.id)).desc()).limit(200)).all()
+    data = DigestData(new_ideas=_rows(new, groups_of), waiting=_rows(waiting, groups_of),
+                      nudge_stats=stats_by_group(session, org_id, weeks))
+    change_ideas = _rows([(i, p) for _, i, p in changes], groups_of)
+    data.changes = [ChangeRow(row, c.from_stage, c.to_stage, utc(c.created_at)) for (c, _, _), row in
+                    zip(changes, change_ideas, strict=True)]
+    for row, (_, _, n) in zip(_rows([(i, p) for i, p, _ in vote_rows], groups_of), vote_rows, strict=True):
+        data.votes[row.id] = n
+        data.voted_ideas[row.id] = row
+    return data
