@@ -37,6 +37,9 @@ def _pg_database() -> Iterator[Database | None]:
         yield None
         return
     db = Database(PG_URL)
+    # Start from an empty schema: a database left behind by an earlier run may hold an older revision.
+    with db.engine.begin() as conn:
+        conn.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
     db.upgrade()
     yield db
     db.dispose()
