@@ -37,7 +37,7 @@ class ConnectorClient:
     def __init__(self, http: Callable[[], httpx.AsyncClient], tokens: TokenSource, *, max_attempts: int = 5,
                  base_delay: float = 0.5, max_delay: float = 30.0,
                  sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-                 jitter: Callable[[], float] = random.random) -> None:
+                 jitter: Callable[[], float] = random.random, retry_429: bool = True) -> None:
         self._http = http
         self._tokens = tokens
         self.max_attempts = max_attempts
@@ -45,6 +45,8 @@ class ConnectorClient:
         self.max_delay = max_delay
         self._sleep = sleep
         self._jitter = jitter
+        # The outbox dispatcher paces a throttled conversation itself: for it a 429 is raised at once.
+        self.retry_429 = retry_429
 
     async def send(self, service_url: str, conversation_id: str, activity: dict[str, Any]) -> str | None:
         """Post a new activity to a conversation; returns the new activity's id."""
@@ -63,6 +65,11 @@ class ConnectorClient:
         url = (f"{_base(service_url)}v3/conversations/{quote(conversation_id, safe='')}"
                f"/activities/{quote(activity_id, safe='')}")
         await self._request("PUT", url, {**activity, "id": activity_id})
+
+    def for_dispatcher(self) -> ConnectorClient:
+        """The same client (HTTP, tokens, backoff) but raising RateLimited on a 429 instead of waiting."""
+        return ConnectorClient(self._http, self._tokens, max_attempts=self.max_attempts, base_delay=self.base_delay,
+                               max_delay=self.max_delay, sleep=self._sleep, jitter=self._jitter, retry_429=False)
 
     async def create_personal_conversation(self, service_url: str, *, bot_id: str, member_id: str,
                                            tenant_id: str | None) -> str:
@@ -100,7 +107,7 @@ class ConnectorClient:
                 last_error = (RateLimited(retry_after or self.base_delay, f"{method} {url}: 429")
                               if response.status_code == 429
                               else DeliveryError(f"{method} {url}: {response.status_code}"))
-            if attempt == self.max_attempts:
+            if attempt == self.max_attempts or (isinstance(last_error, RateLimited) and not self.retry_429):
                 break
             delay = self._backoff(attempt, retry_after)
             log.info("teams connector: %s, retry %d in %.2fs", last_error, attempt, delay)

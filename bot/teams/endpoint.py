@@ -79,6 +79,6 @@ def teams_routes(settings: Settings, core: Core, db: Database, *, senders: dict[
     clients = clients or build_clients(settings)
     bot = TeamsBot(core, db, clients.connector, settings)
     if senders is not None:
-        senders["teams"] = TeamsSender(db, clients.connector, app_id=settings.teams_app_id)
+        senders["teams"] = TeamsSender(db, clients.connector.for_dispatcher(), app_id=settings.teams_app_id)
     return [Route("/api/messages", TeamsEndpoint(bot, clients.authenticator).handle, methods=["POST"])]
 

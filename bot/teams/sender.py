@@ -32,7 +32,7 @@ class TeamsSender:
 
     @classmethod
     def from_settings(cls, settings: Settings, db: Database) -> TeamsSender:
-        return cls(db, build_clients(settings).connector, app_id=settings.teams_app_id)
+        return cls(db, build_clients(settings).connector.for_dispatcher(), app_id=settings.teams_app_id)
 
     async def send(self, message: OutboundMessage) -> Delivery:
         activity = reply_activity(message.reply)

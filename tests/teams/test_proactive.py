@@ -6,9 +6,11 @@ import asyncio
 import copy
 import time
 
+import pytest
 from sqlmodel import select
 
-from bot.core.replies import ActionId
+from bot.core.delivery import OutboundMessage, RateLimited
+from bot.core.replies import ActionId, Reply, ReplyKind
 from scheduler.dispatcher import Dispatcher
 from storage import outbox
 from storage.conversations import personal_ref
@@ -162,3 +164,22 @@ def test_installing_the_app_greets_the_person_once_and_removing_it_marks_them_un
     teams_bot.post(_installation(service_url, "aad-new-user", "remove"))
     with db.session() as session:
         assert session.exec(select(Person).where(Person.user_id == "aad-new-user")).one().unreachable
+
+
+def test_throttled_notification_is_handed_back_to_the_dispatcher_instead_of_waiting(teams_bot: TeamsBotUnderTest,
+                                                                                   db: Database) -> None:
+    service_url = teams_bot.stand_in.service_url
+    teams_bot.post(personal_message(service_url, "idé Fler pendlarparkeringar", user=AUTHOR))
+    teams_bot.stand_in.wait_for(1)
+    teams_bot.stand_in.fail_next(429, {"error": {"code": "TooManyRequests"}}, {"Retry-After": "30"})
+    sender = teams_bot.app.state.senders["teams"]
+    message = OutboundMessage(key="k", platform="teams", recipient_kind="user", recipient=AUTHOR, workspace=TENANT,
+                              reply=Reply(ReplyKind.NOTIFICATION, "Din idé har ny status"))
+
+    started = time.monotonic()
+    with pytest.raises(RateLimited) as raised:
+        asyncio.run(sender.send(message))
+
+    assert raised.value.retry_after == 30  # the dispatcher pauses this conversation and paces the rest
+    assert time.monotonic() - started < 5
+    assert len(teams_bot.stand_in.activities()) == 2  # the reply and one refused attempt
