@@ -168,6 +168,7 @@ def roles_list() -> None:
 
 
 # Feature command groups register here (one line each).
+__import__("scheduler.cli", fromlist=["register"]).register(app)  # groups, nudge, digest, scheduler (issue 5)
 
 
 def main() -> None:

@@ -20,12 +20,12 @@ def _insert(session: Session):  # type: ignore[no-untyped-def]
 
 
 def get_or_create_nudge(session: Session, *, group_id: int, org_id: int, local_date: str, week: str,
-                        prompt_sv: str, prompt_en: str, manual: bool) -> Nudge:
+                        prompt_sv: str, prompt_en: str, manual: bool, now: datetime | None = None) -> Nudge:
     """The group's nudge of that local day; a second call (rerun, second replica) returns the same row."""
     key = f"{group_id}:{local_date}"
     session.execute(_insert(session).insert(Nudge).values(
         key=key, group_id=group_id, org_id=org_id, week=week, local_date=local_date, prompt_sv=prompt_sv,
-        prompt_en=prompt_en, manual=manual, created_at=utcnow()).on_conflict_do_nothing(index_elements=["key"]))
+        prompt_en=prompt_en, manual=manual, created_at=now or utcnow()).on_conflict_do_nothing(index_elements=["key"]))
     return session.exec(select(Nudge).where(Nudge.key == key)).one()
 
 

@@ -35,6 +35,7 @@ def command(*words: str) -> Callable[[CommandHandler], CommandHandler]:
 
 # Modules that register commands, enrichers or actions when imported (e.g. "bot.core.groups").
 FEATURE_MODULES: list[str] = []
+FEATURE_MODULES.append("bot.core.groups")  # pilot groups, pauses, nudge answers (issue 5)
 
 
 def load_features() -> None:

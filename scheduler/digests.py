@@ -1,0 +1,183 @@
+"""The weekly digest: one direct message per manager and ISO week, built from batched queries.
+
+Exactly once per manager and week comes from the outbox key `digest:{person ref}:{week}`: a rerun, a
+second replica or the catch-up after downtime enqueues nothing new.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlmodel import select
+
+from bot.config import Settings
+from bot.core import groups_text  # noqa: F401 - registers the digest's text
+from bot.core.i18n import language, t
+from bot.core.replies import ActionId, Button, Field, Reply, ReplyKind
+from bot.core.stages import stage_label
+from scheduler.calendar import as_utc, iso_week, local_midnight_utc, week_start, working_days_before
+from storage import digests as store
+from storage import outbox
+from storage.db import Database
+from storage.groups import all_groups
+from storage.models import Organisation
+
+MAX_LINES = 8
+
+
+@dataclass(slots=True)
+class DigestRun:
+    week: str
+    managers: int = 0
+    enqueued: int = 0
+    already_sent: int = 0
+    previews: list[tuple[str, Reply]] = field(default_factory=list)
+
+
+def current_week(settings: Settings, now: datetime) -> str:
+    return iso_week(as_utc(now).astimezone(ZoneInfo(settings.timezone)).date())
+
+
+def _weeks_between(start: datetime, end: datetime) -> list[str]:
+    weeks, day = [], start.date()
+    while day <= end.date():
+        weeks.append(iso_week(day))
+        day += timedelta(days=7)
+    return sorted({*weeks, iso_week(end.date())})
+
+
+class _Index:
+    """Rows by group, so a group-scoped manager's digest never walks the whole organisation's rows."""
+
+    def __init__(self, rows: Sequence[store.IdeaRow]) -> None:
+        self.all = list(rows)
+        self.position = {row.id: n for n, row in enumerate(self.all)}
+        self.by_group: dict[int, list[store.IdeaRow]] = defaultdict(list)
+        for row in rows:
+            for group in row.groups:
+                self.by_group[group].append(row)
+
+    def scoped(self, groups: frozenset[int]) -> list[store.IdeaRow]:
+        if not groups:
+            return self.all
+        if len(groups) == 1:
+            return self.by_group.get(next(iter(groups)), [])
+        seen: dict[int, store.IdeaRow] = {}
+        for group in groups:
+            for row in self.by_group.get(group, []):
+                seen[row.id] = row
+        return [seen[k] for k in sorted(seen, key=self.position.__getitem__)]
+
+
+def _section(lang: str, lines: list[str]) -> str:
+    shown = lines[:MAX_LINES]
+    if len(lines) > MAX_LINES:
+        shown.append(t(lang, "digest.more", count=len(lines) - MAX_LINES))
+    return "\n".join(shown)
+
+
+def _idea_text(row: store.IdeaRow, lang: str) -> str:
+    author = f" – {row.author}" if row.author else ""
+    return f"#{row.number} {row.title} ({stage_label(row.stage, lang)}){author}"
+
+
+def render(manager: store.Manager, data: store.DigestData, *, since: datetime, week: str, lang: str,
+           first_feedback_days: int, group_names: dict[int, str], indexes: tuple[_Index, _Index, _Index]) -> Reply:
+    """The digest as plain text sections (fields with one line per item): adapters escape, phones wrap."""
+    new_index, waiting_index, change_index = indexes
+    new = [r for r in new_index.scoped(manager.groups) if r.created_at >= since]
+    waiting = waiting_index.scoped(manager.groups)
+    change_ids = {r.id for r in change_index.scoped(manager.groups)}
+    changes = [c for c in data.changes if c.idea.id in change_ids and c.at >= since]
+    voted = sorted((r for r in data.voted_ideas.values() if not manager.groups or r.groups & manager.groups),
+                   key=lambda r: (-data.votes[r.id], r.number))[:5]
+    names = ", ".join(sorted(group_names.get(g, str(g)) for g in manager.groups))
+    scope = t(lang, "digest.scope_groups", groups=names) if manager.groups else t(lang, "digest.scope_org")
+    fields: list[Field] = []
+    if new:
+        fields.append(Field(t(lang, "digest.new", count=len(new)), _section(lang, [_idea_text(r, lang) for r in new])))
+    if changes:
+        lines = [t(lang, "digest.change_line", number=c.idea.number, title=c.idea.title,
+                   from_stage=stage_label(c.from_stage or "new", lang), to_stage=stage_label(c.to_stage, lang))
+                 for c in changes]
+        fields.append(Field(t(lang, "digest.changes", count=len(changes)), _section(lang, lines)))
+    if waiting:
+        lines = [f"#{r.number} {r.title} – {r.created_at.date().isoformat()}" for r in waiting]
+        fields.append(Field(t(lang, "digest.waiting", days=first_feedback_days, count=len(waiting)),
+                            _section(lang, lines)))
+    groups = sorted(g for g in data.nudge_stats if not manager.groups or g in manager.groups)
+    if groups:
+        lines = [t(lang, "digest.group_line", name=group_names.get(g, str(g)), sent=data.nudge_stats[g][0],
+                   answered=data.nudge_stats[g][1]) for g in groups]
+        fields.append(Field(t(lang, "digest.groups"), _section(lang, lines)))
+    if voted:
+        lines = [f"#{r.number} {r.title} – {t(lang, 'digest.votes', votes=data.votes[r.id])}" for r in voted]
+        fields.append(Field(t(lang, "digest.voted"), "\n".join(lines)))
+    summary = t(lang, "digest.summary", new=len(new), changes=len(changes), waiting=len(waiting))
+    text = f"{scope}\n{summary}" if fields else f"{scope}\n{t(lang, 'digest.nothing')}"
+    focus = waiting[0] if waiting else new[0] if new else None
+    buttons = []
+    if focus is not None:
+        buttons += [Button(t(lang, "button.take"), ActionId.TAKE_OWNERSHIP, str(focus.number), style="primary"),
+                    Button(t(lang, "button.request_info"), ActionId.REQUEST_INFO, str(focus.number))]
+    buttons.append(Button(t(lang, "button.all"), ActionId.LIST_ALL, ""))
+    return Reply(ReplyKind.NOTIFICATION, text, title=t(lang, "digest.title", week=week.replace("-W", " v. ")),
+                 fields=fields, buttons=buttons, idea_number=focus.number if focus else None, locale=lang)
+
+
+def build_digests(db: Database, settings: Settings, *, now: datetime, week: str | None = None, dry_run: bool = False,
+                  only: Iterable[str] | None = None) -> DigestRun:
+    """Build every manager's digest of `week` (default: the current one) and enqueue it, unless `dry_run`."""
+    now = as_utc(now)
+    week = week or current_week(settings, now)
+    run = DigestRun(week)
+    only_refs = set(only) if only is not None else None
+    default_since = local_midnight_utc(week_start(week) - timedelta(days=7), settings.timezone)
+    with db.session() as session:
+        for org in session.exec(select(Organisation).order_by(Organisation.id)).all():
+            managers = [m for m in store.managers(session, org.id) if only_refs is None or m.person.ref in only_refs]
+            if not managers:
+                continue
+            last = store.last_digests(session, [m.person.id for m in managers], week)
+            since = {m.person.id: min(last.get(m.person.id, default_since), now) for m in managers}
+            earliest = min(since.values())
+            today = now.astimezone(ZoneInfo(settings.timezone)).date()
+            waiting_before = local_midnight_utc(working_days_before(today, org.first_feedback_days), settings.timezone)
+            data = store.digest_data(session, org.id, since=earliest, until=now, waiting_before=waiting_before,
+                                     weeks=_weeks_between(earliest, now))
+            names = {g.id: g.name for g in all_groups(session, org.id)}
+            indexes = (_Index(data.new_ideas), _Index(data.waiting), _Index([c.idea for c in data.changes]))
+            for manager in managers:
+                run.managers += 1
+                person = manager.person
+                lang = language(person.locale, language(settings.default_locale))
+                reply = render(manager, data, since=since[person.id], week=week, lang=lang,
+                               first_feedback_days=org.first_feedback_days, group_names=names, indexes=indexes)
+                if dry_run:
+                    run.previews.append((person.ref, reply))
+                    continue
+                added = outbox.enqueue(session, outbox.NewMessage(
+                    key=f"digest:{person.ref}:{week}", platform=person.platform, recipient=person.user_id,
+                    workspace=person.workspace, payload=reply.to_dict(), org_id=org.id))
+                if added:
+                    store.log_digest(session, person.id, week, now)
+                    run.enqueued += 1
+                else:
+                    run.already_sent += 1
+    return run
+
+
+def digest_moment(settings: Settings, day: date) -> datetime:
+    """When the digest of the ISO week containing `day` is due, in UTC."""
+    from apscheduler.triggers.cron import CronTrigger
+
+    tz = ZoneInfo(settings.timezone)
+    hour, minute = (int(x) for x in settings.digest_time.split(":"))
+    monday = datetime.combine(week_start(iso_week(day)), datetime.min.time(), tz)
+    trigger = CronTrigger(day_of_week=settings.digest_day, hour=hour, minute=minute, timezone=tz)
+    fire = trigger.get_next_fire_time(None, monday)
+    return as_utc(fire) if fire else as_utc(monday)

@@ -1,0 +1,172 @@
+"""The scheduler: APScheduler 3.x jobs for nudges, digests, reminders and the outbox, in one process.
+
+Several 3.x processes sharing a job store run jobs twice, so every replica keeps its jobs in memory and a
+lease row decides which one acts: a job body runs only while this process holds (and renews) the lease.
+Jobs are idempotent anyway (outbox keys), so a lease handover at the wrong moment costs nothing twice.
+
+Triggers name their days (`day_of_week="mon"`; crontab numbers mean something else in 3.x), carry an
+explicit time zone, coalesce, and have a misfire grace of at least 15 minutes. A digest missed during
+downtime is sent once on start; a nudge missed by more than the grace is skipped, not sent late.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+import threading
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+from sqlmodel import select
+
+from bot.config import Settings
+from bot.core.delivery import Sender
+from scheduler.calendar import as_utc
+from scheduler.clock import SystemClock
+from scheduler.digests import build_digests, digest_moment
+from scheduler.dispatcher import Dispatcher
+from scheduler.nudges import send_nudge, send_reminders
+from storage import lease
+from storage.db import Database
+from storage.groups import all_groups
+from storage.models import Nudge, PilotGroup
+
+log = logging.getLogger(__name__)
+LEASE_NAME = "scheduler"
+TICK_SECONDS = 2.0
+
+
+def group_trigger(group: PilotGroup) -> CronTrigger:
+    hour, minute = (int(x) for x in group.schedule_time.split(":"))
+    return CronTrigger(day_of_week=group.schedule_day, hour=hour, minute=minute, timezone=ZoneInfo(group.timezone))
+
+
+def digest_trigger(settings: Settings) -> CronTrigger:
+    hour, minute = (int(x) for x in settings.digest_time.split(":"))
+    return CronTrigger(day_of_week=settings.digest_day, hour=hour, minute=minute, timezone=ZoneInfo(settings.timezone))
+
+
+def previous_fire(trigger: CronTrigger, now: datetime, lookback: timedelta) -> datetime | None:
+    """The last time `trigger` fired in (now - lookback, now], if any."""
+    fire = trigger.get_next_fire_time(None, now - lookback)
+    last = None
+    while fire is not None and fire <= now:
+        last = fire
+        fire = trigger.get_next_fire_time(fire, fire + timedelta(seconds=1))
+    return last
+
+
+class SchedulerService:
+    def __init__(self, settings: Settings, db: Database, senders: Mapping[str, Sender], *,
+                 clock: SystemClock | None = None, holder: str | None = None) -> None:
+        self.settings = settings
+        self.db = db
+        self.clock = clock or SystemClock()
+        self.holder = holder or f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
+        self.dispatcher = Dispatcher.from_settings(settings, db, senders, clock=self.clock, worker=self.holder)
+        self.grace = max(900, settings.scheduler_misfire_grace_seconds)
+        self.scheduler: BackgroundScheduler | None = None
+        self._dispatch_lock = threading.Lock()
+
+    # -- the lease ----------------------------------------------------------------------------------------
+
+    def is_leader(self, now: datetime | None = None) -> bool:
+        """Take or renew the lease; only the holder acts."""
+        with self.db.session() as session:
+            return lease.try_acquire(session, LEASE_NAME, self.holder, now=now or self.clock.now(),
+                                     duration=timedelta(seconds=self.settings.scheduler_lease_seconds))
+
+    # -- job bodies (also called directly by tests with a controlled clock) --------------------------------
+
+    def dispatch(self) -> None:
+        with self._dispatch_lock:
+            asyncio.run(self.dispatcher.drain(max_wait=0))
+
+    def tick(self, now: datetime | None = None) -> None:
+        now = now or self.clock.now()
+        if not self.is_leader(now):
+            return
+        send_reminders(self.db, self.settings, now=now)
+        self.dispatch()
+
+    def run_digest(self, now: datetime | None = None) -> None:
+        now = now or self.clock.now()
+        if self.is_leader(now):
+            run = build_digests(self.db, self.settings, now=now)
+            log.info("digests for %s: %d enqueued, %d already sent", run.week, run.enqueued, run.already_sent)
+            self.dispatch()
+
+    def run_nudge(self, group_id: int, now: datetime | None = None) -> None:
+        now = now or self.clock.now()
+        if self.is_leader(now):
+            outcome = send_nudge(self.db, self.settings, group_id, now=now)
+            log.info("nudge for group %s: %s", outcome.group, outcome.held_back or f"{outcome.enqueued} enqueued")
+            self.dispatch()
+
+    def catch_up(self, now: datetime | None = None) -> None:
+        """After downtime: this week's digest if its time has passed; a nudge only within the grace."""
+        now = as_utc(now or self.clock.now())
+        if not self.is_leader(now):
+            return
+        local_today = now.astimezone(ZoneInfo(self.settings.timezone)).date()
+        if now >= digest_moment(self.settings, local_today):
+            build_digests(self.db, self.settings, now=now)
+        with self.db.session() as session:
+            groups = all_groups(session)
+        for group in groups:
+            fired = previous_fire(group_trigger(group), now, timedelta(seconds=self.grace))
+            if fired is None:
+                continue
+            key = f"{group.id}:{fired.date().isoformat()}"
+            with self.db.session() as session:
+                exists = session.exec(select(Nudge).where(Nudge.key == key)).first() is not None
+            if not exists:
+                send_nudge(self.db, self.settings, group.id, now=fired)
+        self.dispatch()
+
+    # -- APScheduler wiring ---------------------------------------------------------------------------------
+
+    def sync_group_jobs(self) -> None:
+        """Groups are created from the CLI in another process: pick up new or changed schedules."""
+        if self.scheduler is None:
+            return
+        with self.db.session() as session:
+            groups = all_groups(session)
+        wanted = {f"nudge:{g.id}:{g.schedule_day}:{g.schedule_time}:{g.timezone}": g for g in groups}
+        for job in self.scheduler.get_jobs():
+            if job.id.startswith("nudge:") and job.id not in wanted:
+                job.remove()
+        for job_id, group in wanted.items():
+            if self.scheduler.get_job(job_id) is None:
+                self.scheduler.add_job(self.run_nudge, group_trigger(group), args=[group.id], id=job_id)
+
+    def start(self) -> SchedulerService:
+        self.scheduler = BackgroundScheduler(
+            timezone=ZoneInfo(self.settings.timezone),
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": self.grace})
+        self.scheduler.add_job(self.tick, IntervalTrigger(seconds=TICK_SECONDS), id="tick")
+        self.scheduler.add_job(self.run_digest, digest_trigger(self.settings), id="digest")
+        self.scheduler.add_job(self.sync_group_jobs, IntervalTrigger(minutes=1), id="groups")
+        self.scheduler.add_job(self.catch_up, id="catch-up")  # once, right away
+        self.sync_group_jobs()
+        self.scheduler.start()
+        log.info("scheduler started as %s", self.holder)
+        return self
+
+    def shutdown(self) -> None:
+        if self.scheduler is not None:
+            self.scheduler.shutdown(wait=True)
+            self.scheduler = None
+        with self.db.session() as session:
+            lease.release(session, LEASE_NAME, self.holder)
+
+
+def start_scheduler(settings: Settings, db: Database, senders: Mapping[str, Sender]) -> SchedulerService:
+    """The web app's hook (`idesluss serve` without --no-scheduler): returns a handle with `.shutdown()`."""
+    return SchedulerService(settings, db, senders).start()
