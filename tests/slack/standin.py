@@ -42,6 +42,7 @@ class SlackStandIn:
         self.calls: list[Call] = []
         self.failures: dict[str, list[Failure]] = {}
         self._ts = itertools.count(1)
+        self.socket_url = ""  # what apps.connections.open hands out (Socket Mode tests)
         self._lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self.server.daemon_threads = True
@@ -89,6 +90,8 @@ class SlackStandIn:
         if method == "auth.test":
             return {"ok": True, "url": "https://example.slack.com/", "team": "Example", "user": "idesluss",
                     "team_id": TEAM, "user_id": BOT_USER, "bot_id": BOT_ID, "is_enterprise_install": False}
+        if method == "apps.connections.open":
+            return {"ok": True, "url": self.socket_url} if self.socket_url else {"ok": False, "error": "invalid_auth"}
         if method == "chat.postMessage":
             channel = str(args.get("channel", ""))
             if channel.startswith(("U", "W")):
