@@ -53,10 +53,15 @@ async def _maybe_await(value: Any) -> Any:
 
 
 async def _stop(handle: Any) -> None:
+    """Stop what start_scheduler returned; a blocking shutdown (APScheduler waits for running jobs) runs
+    in a thread so the loop can finish the requests still in flight."""
     for name in ("shutdown", "stop", "close"):
         method = getattr(handle, name, None)
         if callable(method):
-            await _maybe_await(method())
+            if inspect.iscoroutinefunction(method):
+                await method()
+            else:
+                await asyncio.to_thread(method)
             return
 
 
@@ -118,7 +123,7 @@ def create_app(settings: Settings, db: Database | None = None, *, core: Any = No
             await socket_handler.connect_async()
             log.info("slack: connected over Socket Mode")
         if run_scheduler:
-            scheduler = await _maybe_await(start_scheduler(settings, db, senders))
+            scheduler = await _maybe_await(await asyncio.to_thread(start_scheduler, settings, db, senders))
         try:
             yield
         finally:

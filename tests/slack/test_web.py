@@ -72,3 +72,11 @@ def test_logs_are_json_lines_with_the_request_id_and_never_a_secret(monkeypatch)
     assert line["request_id"] == "req-123" and line["level"] == "info"
     assert BOT_TOKEN not in line["message"] and SECRET not in line["message"] and "xapp-1" not in line["message"]
     assert line["message"].count("***") == 3
+
+
+def test_the_scheduler_starts_and_stops_with_the_web_app_unless_told_not_to(slack_settings, db, slack_core):
+    app = create_app(slack_settings, db, core=slack_core, run_scheduler=True)
+    with AppServer(app) as server:
+        assert httpx.get(f"{server.url}/healthz").status_code == 200
+        assert set(app.state.senders) == {"slack"}
+    # leaving the block ran the lifespan's shutdown: the scheduler's lease is released, nothing hangs
