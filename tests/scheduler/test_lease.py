@@ -1,0 +1,50 @@
+"""One scheduler across replicas: the lease is taken, renewed, and taken over only once it expired."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from scheduler.clock import ManualClock
+from scheduler.runner import SchedulerService
+from storage import lease
+from storage.models import utcnow
+from tests.scheduler.conftest import local
+
+
+def test_the_lease_has_one_holder_until_it_expires_and_then_another_takes_over(db):
+    now = utcnow()
+    minute = timedelta(seconds=60)
+    with db.session() as session:
+        assert lease.try_acquire(session, "scheduler", "a", duration=minute, now=now)
+    with db.session() as session:
+        assert not lease.try_acquire(session, "scheduler", "b", duration=minute, now=now + timedelta(seconds=30))
+    with db.session() as session:
+        assert lease.try_acquire(session, "scheduler", "a", duration=minute, now=now + timedelta(seconds=50))  # renew
+    with db.session() as session:
+        assert not lease.try_acquire(session, "scheduler", "b", duration=minute, now=now + timedelta(seconds=100))
+    with db.session() as session:
+        assert lease.try_acquire(session, "scheduler", "b", duration=minute, now=now + timedelta(seconds=111))
+        assert lease.current(session, "scheduler").holder == "b"
+
+
+def test_a_replica_without_the_lease_does_nothing(db, sched_settings):
+    clock = ManualClock(local(2026, 11, 30, 9))
+    leader = SchedulerService(sched_settings, db, {}, clock=clock, holder="leader")
+    follower = SchedulerService(sched_settings, db, {}, clock=clock, holder="follower")
+    assert leader.is_leader() and not follower.is_leader()
+    clock.advance(sched_settings.scheduler_lease_seconds + 1)  # the leader died and stopped renewing
+    assert follower.is_leader() and not leader.is_leader()
+
+
+def test_the_scheduler_starts_with_named_days_explicit_zones_and_a_grace_and_stops_cleanly(db, sched_settings):
+    service = SchedulerService(sched_settings, db, {}).start()
+    try:
+        jobs = {job.id: job for job in service.scheduler.get_jobs()}
+        digest = jobs["digest"]
+        assert str(digest.trigger.timezone) == "Europe/Stockholm"
+        assert "day_of_week='mon'" in str(digest.trigger)
+        assert digest.misfire_grace_time >= 15 * 60 and digest.coalesce
+    finally:
+        service.shutdown()
+    with db.session() as session:
+        assert lease.current(session, "scheduler").expires_at is not None
