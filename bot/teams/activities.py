@@ -19,7 +19,7 @@ from bot.core import Actor, Core, Origin
 from bot.core.delivery import DeliveryError
 from bot.core.replies import ActionId, Reply, ReplyKind
 from bot.teams import extension
-from bot.teams.cards import FORM_SUBMIT, invoke_card_response, reply_activity, reply_card
+from bot.teams.cards import FORM_SUBMIT, invoke_card_response, invoke_message_response, reply_activity, reply_card
 from bot.teams.connector import ConnectorClient, MessageWritesBlocked
 from bot.teams.references import base_conversation_id, conversation_type, refs_from_activity, tenant_of
 from bot.teams.text import mentions_bot, message_text
@@ -182,6 +182,9 @@ class TeamsBot:
             data = dict(action.get("data") or {})
             data.setdefault("action_id", action.get("verb"))
             reply = await self._action(actor, activity, data)
+            if reply.kind is ReplyKind.ERROR and reply.form is None:
+                # Only the person who pressed sees why; the card (maybe shared in a channel) stays as it was.
+                return Outcome(body=invoke_message_response(reply.text))
             card = reply_card(reply)
             if reply.idea_number and reply.kind is ReplyKind.IDEA and activity.get("replyToId"):
                 await asyncio.to_thread(self.core.link_message, actor, reply.idea_number,
@@ -208,7 +211,8 @@ class TeamsBot:
         if action_id in _REFRESH_AFTER and reply.kind is ReplyKind.INFO and reply.idea_number:
             shown = await asyncio.to_thread(self.core.handle_action, actor, ActionId.SHOW, str(reply.idea_number))
             if shown.kind is ReplyKind.IDEA:
-                shown.title = f"{reply.text}\n{shown.title}" if shown.title else reply.text
+                if conversation_type(activity) == PERSONAL:  # in a channel everyone sees the card: no "you"
+                    shown.title = f"{reply.text}\n{shown.title}" if shown.title else reply.text
                 return shown
         return reply
 

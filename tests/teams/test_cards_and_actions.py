@@ -59,16 +59,32 @@ def test_coach_moves_an_idea_with_a_card_button_and_gets_the_updated_card(teams_
     assert (notice.platform, notice.recipient) == ("teams", AUTHOR)
 
 
-def test_employee_cannot_move_a_stage_and_is_told_so_in_the_card(teams_bot: TeamsBotUnderTest, db: Database) -> None:
+def test_employee_pressing_a_stage_button_is_told_why_and_the_card_stays(teams_bot: TeamsBotUnderTest,
+                                                                         db: Database) -> None:
     service_url = teams_bot.stand_in.service_url
     teams_bot.post(personal_message(service_url, "idé Något", user=AUTHOR))
 
-    card = _invoke_card(teams_bot.post(card_action(service_url, "not-a-coach", ActionId.SET_STAGE,
-                                                   {"action_id": ActionId.SET_STAGE, "value": "1:pilot"})))
+    response = teams_bot.post(card_action(service_url, "not-a-coach", ActionId.SET_STAGE,
+                                          {"action_id": ActionId.SET_STAGE, "value": "1:pilot"}))
 
-    assert card["body"][0]["color"] == "Attention"
+    assert response.json() == {"statusCode": 200, "type": "application/vnd.microsoft.activity.message",
+                               "value": "Bara idécoacher kan ändra status på idéer."}
     with db.session() as session:
         assert session.exec(select(Idea)).one().stage == "new"
+
+
+def test_vote_button_in_a_channel_updates_the_shared_card_without_personal_text(teams_bot: TeamsBotUnderTest,
+                                                                               db: Database) -> None:
+    service_url = teams_bot.stand_in.service_url
+    teams_bot.post(channel_mention(service_url, "idé Gemensam kalender", user="aad-richard"))
+    action = card_action(service_url, "aad-megan", ActionId.VOTE, {"action_id": ActionId.VOTE, "value": "1"},
+                         conversation="19:channel@thread.tacv2;messageid=1")
+    action["conversation"]["conversationType"] = "channel"
+
+    card = _invoke_card(teams_bot.post(action))
+
+    assert card["body"][0]["text"].startswith("Idé #1")
+    assert {"Röster": "1"}.items() <= {f["title"]: f["value"] for f in card["body"][2]["facts"]}.items()
 
 
 def test_bare_idea_opens_the_card_form_and_validation_messages_show_in_the_card(teams_bot: TeamsBotUnderTest,
