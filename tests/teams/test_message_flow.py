@@ -118,3 +118,26 @@ def test_every_message_stores_where_the_person_can_be_reached(teams_bot: TeamsBo
     assert personal.bot_id.startswith("28:") and personal.tenant_id
     assert refs["19:channel@thread.tacv2"].conversation_type == "channel"
     assert refs["member:aad-2"].member_id == "29:member-aad-2"
+
+
+def test_button_press_from_an_old_client_arrives_as_a_message_and_gets_a_reply(teams_bot: TeamsBotUnderTest,
+                                                                               db: Database) -> None:
+    service_url = teams_bot.stand_in.service_url
+    teams_bot.post(personal_message(service_url, "idé Bättre skyltning", user="aad-old-client"))
+    teams_bot.stand_in.wait_for(1)
+    pressed = personal_message(service_url, "", user="aad-old-client")  # Action.Submit fallback: text-less
+    pressed["value"] = {"action_id": "idea.show", "value": "1"}
+
+    assert teams_bot.post(pressed).status_code == 200
+
+    _, shown = teams_bot.stand_in.wait_for(2)
+    assert _card(shown)["body"][0]["text"] == "Idé #1: Bättre skyltning"
+
+
+def test_without_teams_app_id_there_is_no_teams_endpoint(settings, db: Database) -> None:  # type: ignore[no-untyped-def]
+    from bot.web.app import create_app
+
+    app = create_app(settings, db)
+
+    assert "/api/messages" not in [getattr(route, "path", None) for route in app.routes]
+    assert "teams" not in app.state.senders
