@@ -19,7 +19,16 @@ from bot.core import Actor, Core, Origin
 from bot.core.delivery import DeliveryError
 from bot.core.replies import ActionId, Reply, ReplyKind
 from bot.teams import extension
-from bot.teams.cards import FORM_SUBMIT, invoke_card_response, invoke_message_response, reply_activity, reply_card
+from bot.teams.cards import (
+    FORM_SUBMIT,
+    form_card,
+    invoke_card_response,
+    invoke_message_response,
+    reply_activity,
+    reply_card,
+    task_card,
+    task_message,
+)
 from bot.teams.connector import ConnectorClient, MessageWritesBlocked
 from bot.teams.references import base_conversation_id, conversation_type, refs_from_activity, tenant_of
 from bot.teams.text import mentions_bot, message_text
@@ -190,12 +199,24 @@ class TeamsBot:
                 await asyncio.to_thread(self.core.link_message, actor, reply.idea_number,
                                         base_conversation_id(activity["conversation"]["id"]), activity["replyToId"])
             return Outcome(body=invoke_card_response(card))
+        if name in ("task/fetch", "task/submit"):
+            return Outcome(body=await self._dialog(actor, activity, dict(value.get("data") or {})))
         if name == "composeExtension/fetchTask":
             return Outcome(body=await asyncio.to_thread(extension.fetch_task, self.core, actor, value))
         if name == "composeExtension/submitAction":
             return Outcome(body=await asyncio.to_thread(
                 extension.submit_action, self.core, actor, value, self._origin(activity)))
         return Outcome(body={})
+
+    async def _dialog(self, actor: Actor, activity: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
+        """The idea form in a dialog: opened by a button (task/fetch), answered on submit (task/submit)."""
+        data.pop("msteams", None)
+        reply = await self._action(actor, activity, data)
+        if reply.form is not None and reply.kind in (ReplyKind.OPEN_FORM, ReplyKind.ERROR):
+            message = reply.text if reply.kind is ReplyKind.ERROR else ""
+            card = form_card(reply.form, reply.errors, message, reply.locale, submit_type="Action.Submit")
+            return task_card(card, reply.form.title)
+        return task_message("\n".join(p for p in (reply.title, reply.text) if p))
 
     async def _action(self, actor: Actor, activity: dict[str, Any], data: dict[str, Any]) -> Reply:
         action_id = str(data.get("action_id") or "")

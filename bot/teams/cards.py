@@ -11,12 +11,14 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from bot.core.replies import Form, Reply, ReplyKind
+from bot.core.replies import ActionId, Form, Reply, ReplyKind
 from bot.teams.strings import chrome
 
 CARD_VERSION = "1.5"
 CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 FORM_SUBMIT = "teams.form.submit"  # the verb of the form's submit button; the core never sees it
+# Buttons that open the idea form: in a dialog, so a form never replaces a card others can see.
+DIALOG_ACTIONS = frozenset({ActionId.ADD_DETAILS, ActionId.NEW_IDEA})
 MAX_LINES = 40  # ideas shown in one card: far below Teams' ~80 KB message limit
 # TextBlocks render bold, italic and links: escape what could start one, nothing else (no visible noise).
 _MARKDOWN = re.compile(r"([\\*_`\[\]])")
@@ -54,6 +56,12 @@ def execute_action(title: str, action_id: str, value: str = "", style: str | Non
     return action
 
 
+def dialog_action(title: str, action_id: str, value: str = "") -> dict[str, Any]:
+    """A button that opens a dialog (task module): private to the presser, even on a card in a channel."""
+    return {"type": "Action.Submit", "title": title,
+            "data": {"msteams": {"type": "task/fetch"}, "action_id": action_id, "value": value}}
+
+
 def reply_card(reply: Reply) -> dict[str, Any]:
     """Any reply as a card; a reply that asks for the form gets the form."""
     if reply.form is not None and reply.kind in (ReplyKind.OPEN_FORM, ReplyKind.ERROR):
@@ -78,7 +86,8 @@ def reply_card(reply: Reply) -> dict[str, Any]:
         body.append(_text(chrome("more", reply.locale, n=len(reply.ideas) - MAX_LINES), isSubtle=True))
     for name, message in reply.errors.items():
         body.append(_text(f"{name}: {message}", color="Attention"))
-    actions = [execute_action(b.label, b.action_id, b.value, b.style) for b in reply.buttons]
+    actions = [dialog_action(b.label, b.action_id, b.value) if b.action_id in DIALOG_ACTIONS
+               else execute_action(b.label, b.action_id, b.value, b.style) for b in reply.buttons]
     return _card(body or [_text(reply.plain_text() or " ")], actions)
 
 
@@ -138,6 +147,19 @@ def reply_activity(reply: Reply) -> dict[str, Any]:
 def invoke_card_response(card: dict[str, Any]) -> dict[str, Any]:
     """The body that answers an `adaptiveCard/action` invoke with a card that replaces the pressed one."""
     return {"statusCode": 200, "type": CARD_CONTENT_TYPE, "value": card}
+
+
+def task_card(card: dict[str, Any], title: str) -> dict[str, Any]:
+    """A dialog (task module) showing `card`; the answer to task/fetch, or to task/submit with errors."""
+    return {"task": {"type": "continue", "value": {
+        "title": title, "height": "large", "width": "medium",
+        "card": {"contentType": CARD_CONTENT_TYPE, "content": card},
+    }}}
+
+
+def task_message(text: str) -> dict[str, Any]:
+    """Close the dialog with a short message."""
+    return {"task": {"type": "message", "value": text}}
 
 
 def invoke_message_response(text: str) -> dict[str, Any]:

@@ -11,18 +11,11 @@ from typing import Any
 
 from bot.core import Actor, Core, Origin
 from bot.core.replies import ReplyKind
-from bot.teams.cards import CARD_CONTENT_TYPE, form_card
+from bot.teams.cards import form_card, task_card, task_message
 from bot.teams.strings import chrome
 from bot.teams.text import to_plain
 
 _FORM_KEYS = ("title", "text", "problem", "benefit", "unit", "anonymous")
-
-
-def _task(card: dict[str, Any], title: str) -> dict[str, Any]:
-    return {"task": {"type": "continue", "value": {
-        "title": title, "height": "large", "width": "medium",
-        "card": {"contentType": CARD_CONTENT_TYPE, "content": card},
-    }}}
 
 
 def _message_author(payload: dict[str, Any]) -> tuple[str | None, str | None]:
@@ -39,7 +32,7 @@ def fetch_task(core: Core, actor: Actor, value: dict[str, Any]) -> dict[str, Any
     opened = core.open_form(actor)
     title = chrome("save_as_idea", actor.locale)
     if opened.form is None:  # the core said no (an error): show its text in the dialog
-        return {"task": {"type": "message", "value": opened.text}}
+        return task_message(opened.text)
     form = opened.form
     for field in form.fields:
         if field.name == "text":
@@ -48,7 +41,7 @@ def fetch_task(core: Core, actor: Actor, value: dict[str, Any]) -> dict[str, Any
     message = chrome("from_message", actor.locale, name=author_name) if author_name else ""
     data = {"link": payload.get("linkToMessage"), "original_author": author_ref, "message_id": payload.get("id")}
     card = form_card(form, message=message, locale=opened.locale, submit_type="Action.Submit", extra_data=data)
-    return _task(card, title)
+    return task_card(card, title)
 
 
 def submit_action(core: Core, actor: Actor, value: dict[str, Any], origin: Origin) -> dict[str, Any]:
@@ -65,5 +58,5 @@ def submit_action(core: Core, actor: Actor, value: dict[str, Any], origin: Origi
         extra = {k: data.get(k) for k in ("link", "original_author", "message_id")}
         card = form_card(reply.form, reply.errors, reply.text, reply.locale, submit_type="Action.Submit",
                          extra_data=extra)
-        return _task(card, chrome("save_as_idea", actor.locale))
-    return {"task": {"type": "message", "value": "\n".join(p for p in (reply.title, reply.text) if p)}}
+        return task_card(card, chrome("save_as_idea", actor.locale))
+    return task_message("\n".join(p for p in (reply.title, reply.text) if p))

@@ -113,22 +113,36 @@ def test_bare_idea_opens_the_card_form_and_validation_messages_show_in_the_card(
     assert (idea.title, idea.problem, idea.unit, idea.source) == ("Lånecyklar", "Bilresor", "Hemtjänsten", "teams")
 
 
-def test_add_details_button_opens_a_filled_form_that_saves_the_details(teams_bot: TeamsBotUnderTest,
-                                                                      db: Database) -> None:
+def _dialog(service_url: str, user: str, name: str, data: dict, conversation: str | None = None) -> dict:
+    activity = card_action(service_url, user, "", {}, conversation=conversation)
+    activity.update(name=name, value={"data": data, "context": {"theme": "default"}})
+    return activity
+
+
+def test_add_details_button_opens_a_filled_form_in_a_dialog_that_saves_the_details(teams_bot: TeamsBotUnderTest,
+                                                                                  db: Database) -> None:
     service_url = teams_bot.stand_in.service_url
     teams_bot.post(personal_message(service_url, "idé Matsvinn i skolköket", user=AUTHOR))
     [reply] = teams_bot.stand_in.wait_for(1)
     details = reply.body["attachments"][0]["content"]["actions"][0]
     assert details["title"] == "Lägg till detaljer"
+    assert details["type"] == "Action.Submit" and details["data"]["msteams"] == {"type": "task/fetch"}
 
-    form = _invoke_card(teams_bot.post(card_action(service_url, AUTHOR, details["verb"], details["data"])))
+    opened = teams_bot.post(_dialog(service_url, AUTHOR, "task/fetch", details["data"])).json()["task"]
+    assert opened["type"] == "continue" and opened["value"]["title"] == "Detaljer för idé #1"
+    form = opened["value"]["card"]["content"]
     assert next(i for i in form["body"] if i.get("id") == "text")["value"] == "Matsvinn i skolköket"
-    submit = form["actions"][0]["data"]
+    submit = form["actions"][0]
+    assert submit["type"] == "Action.Submit"
 
-    done = _invoke_card(teams_bot.post(card_action(service_url, AUTHOR, FORM_SUBMIT, {
-        **submit, "title": "Mindre matsvinn", "text": "Matsvinn i skolköket", "benefit": "Eleverna"})))
+    empty = teams_bot.post(_dialog(service_url, AUTHOR, "task/submit", {**submit["data"], "text": ""})).json()
+    assert empty["task"]["type"] == "continue"  # the dialog stays open with the message in it
+    assert "Fyll i det här fältet." in _texts(empty["task"]["value"]["card"]["content"])
 
-    assert "Detaljerna för idé #1 är sparade." in _texts(done)
+    done = teams_bot.post(_dialog(service_url, AUTHOR, "task/submit", {
+        **submit["data"], "title": "Mindre matsvinn", "text": "Matsvinn i skolköket", "benefit": "Eleverna"})).json()
+
+    assert done["task"] == {"type": "message", "value": "Detaljerna för idé #1 är sparade."}
     with db.session() as session:
         assert session.exec(select(Idea)).one().benefit == "Eleverna"
 

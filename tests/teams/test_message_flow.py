@@ -43,7 +43,8 @@ def test_idea_in_personal_chat_is_kept_once_and_confirmed_with_a_card(teams_bot:
     assert card["version"] == "1.5"
     assert "#1" in _texts(card)
     assert [a["title"] for a in card["actions"]] == ["Lägg till detaljer", "Ångra", "Visa"]
-    assert {a["type"] for a in card["actions"]} == {"Action.Execute"}
+    # "Lägg till detaljer" opens the form in a dialog; the others answer in place (Action.Execute).
+    assert [a["type"] for a in card["actions"]] == ["Action.Submit", "Action.Execute", "Action.Execute"]
 
 
 def test_redelivered_activity_keeps_one_idea_and_sends_one_reply(teams_bot: TeamsBotUnderTest, db: Database) -> None:

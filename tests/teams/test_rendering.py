@@ -42,8 +42,10 @@ def test_confirmation_card_is_adaptive_card_1_5_with_the_core_buttons_and_litera
     assert "Liknande idéer:" in texts and "#2 Cykelställ [Inkommen] · 4 röster" in [
         t.replace("\\", "") for t in texts if t]
     actions = card["actions"]
-    assert [(a["title"], a["verb"], a["data"]["value"]) for a in actions] == [
-        ("Lägg till detaljer", "idea.details", "3"), ("Ångra", "idea.undo", "3"), ("Visa", "idea.show", "3")]
+    assert [(a["title"], a["type"], a["data"]["action_id"], a["data"]["value"]) for a in actions] == [
+        ("Lägg till detaljer", "Action.Submit", "idea.details", "3"), ("Ångra", "Action.Execute", "idea.undo", "3"),
+        ("Visa", "Action.Execute", "idea.show", "3")]
+    assert actions[0]["data"]["msteams"] == {"type": "task/fetch"}  # the form opens in a private dialog
     assert actions[1]["style"] == "destructive"
     activity = reply_activity(reply)
     assert activity["summary"] == "Tack! Idé #3 är registrerad"
