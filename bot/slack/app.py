@@ -1,9 +1,8 @@
 """The Bolt app: which Slack request goes to which listener.
 
 Why `AsyncApp` and not the sync `App`: the ASGI server, Socket Mode's aiohttp client and the outbox
-sender all live on one event loop, and Bolt's async lazy listeners are plain asyncio tasks, so an ack
-costs no thread hand-off. The synchronous core runs in worker threads (`asyncio.to_thread`) only for
-the work that happens after the ack.
+sender all live on one event loop, and an ack costs no thread hand-off. The synchronous core runs in
+worker threads (`asyncio.to_thread`) only for the work that happens after the ack (see listeners.py).
 """
 
 from __future__ import annotations
@@ -54,17 +53,16 @@ def build_slack_app(settings: Settings, core: Any, *, client: AsyncWebClient | N
         name="idesluss",
     )
     listeners = SlackListeners(core, locale=None, on_captured=on_captured, on_error=on_error)
-    ack = listeners.ack
 
-    app.command(IDEA_COMMAND)(ack=ack, lazy=[listeners.command])
+    app.command(IDEA_COMMAND)(listeners.command)
     app.view(FORM_CALLBACK_ID)(listeners.view_submission)
-    app.action(ACTION_IDS)(ack=ack, lazy=[listeners.action])
-    app.shortcut(SAVE_AS_IDEA)(ack=ack, lazy=[listeners.save_message])
-    app.event("app_mention")(ack=ack, lazy=[listeners.app_mention])
-    app.event("message")(ack=ack, lazy=[listeners.direct_message])
-    app.event("reaction_added")(ack=ack, lazy=[listeners.reaction_added])
+    app.action(ACTION_IDS)(listeners.action)
+    app.shortcut(SAVE_AS_IDEA)(listeners.save_message)
+    app.event("app_mention")(listeners.app_mention)
+    app.event("message")(listeners.direct_message)
+    app.event("reaction_added")(listeners.reaction_added)
     app.event("reaction_removed")(listeners.ignore)
-    app.event("app_home_opened")(ack=ack, lazy=[listeners.app_home_opened])
+    app.event("app_home_opened")(listeners.app_home_opened)
 
     @app.error
     async def on_listener_error(error: Exception, body: dict[str, Any], logger: logging.Logger) -> None:

@@ -8,20 +8,44 @@ Bolt checks the signature again; that costs one HMAC and keeps Bolt safe if used
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hashlib
 import hmac
 import json
 import time
 from collections.abc import Callable
+from typing import Any
 from urllib.parse import parse_qs
 
 from slack_bolt.adapter.starlette.async_handler import to_async_bolt_request, to_starlette_response
 from slack_bolt.async_app import AsyncApp
+from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 MAX_BODY = 1_000_000  # Slack's largest payloads (big modals) are far below this
+AFTER_RESPONSE = "after_response"  # the Bolt context key listeners wait on before slow work
+ACK_DEADLINE = 3.0
+
+
+class AfterResponse:
+    """Set once Slack's HTTP response has been sent. Listeners start their slow work then, so a
+    database write in a worker thread never competes with the ack for the interpreter."""
+
+    def __init__(self) -> None:
+        self._event = asyncio.Event()
+
+    def set(self) -> None:
+        self._event.set()
+
+    async def wait(self) -> None:
+        with contextlib.suppress(TimeoutError):  # never wait longer than Slack would
+            await asyncio.wait_for(self._event.wait(), ACK_DEADLINE)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> AfterResponse:
+        return self  # Bolt copies contexts in places; a copy would never be set
 
 
 def well_formed(body: bytes, content_type: str) -> bool:
@@ -80,7 +104,10 @@ def slack_routes(app: AsyncApp, signing_secret: str, *, clock: Callable[[], floa
             return JSONResponse({"error": "invalid request"}, status_code=401)
         if not well_formed(body, request.headers.get("content-type", "")):
             return JSONResponse({"error": "malformed body"}, status_code=400)
-        bolt_response = await app.async_dispatch(to_async_bolt_request(request, body))
-        return to_starlette_response(bolt_response)
+        sent = AfterResponse()
+        bolt_response = await app.async_dispatch(to_async_bolt_request(request, body, {AFTER_RESPONSE: sent}))
+        response = to_starlette_response(bolt_response)
+        response.background = BackgroundTask(sent.set)
+        return response
 
     return [Route(path, slack_events, methods=["POST"], name="slack_events")]
