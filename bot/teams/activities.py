@@ -113,9 +113,12 @@ class TeamsBot:
         actor = actor_for(activity)
         if actor is None or conversation_type(activity) != PERSONAL:
             return Outcome()
-        removed = str(activity.get("action", "")).startswith("remove")
+        action = str(activity.get("action") or "")
+        removed = action.startswith("remove")
         await asyncio.to_thread(self._set_unreachable, actor.user_id, removed)
-        if removed or not await asyncio.to_thread(self.core.first_time, activity_key(activity, "teams:inbound")):
+        if action != "add":  # removed, or an upgrade of an app they already know
+            return Outcome()
+        if not await asyncio.to_thread(self.core.first_time, activity_key(activity, "teams:inbound")):
             return Outcome()
         greeting = await asyncio.to_thread(self.core.handle_message, actor, "", None, forms=True)
         return Outcome(followups=[self._replier({**activity, "id": None}, actor, greeting)])
@@ -124,7 +127,7 @@ class TeamsBot:
 
     async def _message(self, activity: dict[str, Any]) -> Outcome:
         actor = actor_for(activity)
-        if actor is None or (activity.get("from") or {}).get("id", "").startswith("28:"):
+        if actor is None or str((activity.get("from") or {}).get("id") or "").startswith("28:"):
             return Outcome()
         value = activity.get("value")
         if isinstance(value, dict) and value.get("action_id"):  # Action.Submit / messageBack from an old client

@@ -12,11 +12,16 @@ from typing import Any
 
 import msal
 
+from bot.core.delivery import DeliveryError
+
 DEFAULT_AUTHORITY_HOST = "https://login.microsoftonline.com/"
 
 
-class TokenError(Exception):
-    """msal could not get a token (wrong secret, tenant, or the endpoint is down)."""
+class TokenError(DeliveryError):
+    """msal could not get a token (wrong secret, tenant, or the endpoint is down): nothing can be sent.
+
+    A DeliveryError, so the outbox tries again later (a fixed secret or a recovered endpoint helps).
+    """
 
 
 class BotTokenProvider:
