@@ -142,3 +142,25 @@ def test_without_teams_app_id_there_is_no_teams_endpoint(settings, db: Database)
 
     assert "/api/messages" not in [getattr(route, "path", None) for route in app.routes]
     assert "teams" not in app.state.senders
+
+
+def test_bot_added_to_a_personal_chat_stores_the_reference_and_says_nothing(teams_bot: TeamsBotUnderTest,
+                                                                           db: Database) -> None:
+    from .standins import BOT_ID, TENANT, fixture
+
+    update = fixture("conversation_update_bot_added_personal.json")
+    update["serviceUrl"] = teams_bot.stand_in.service_url
+    update["recipient"] = {"id": BOT_ID, "name": "Idéslussen"}
+    update["from"] = {"id": "29:member-aad-added", "aadObjectId": "aad-added"}
+    update["membersAdded"] = [{"id": BOT_ID}, {"id": "29:member-aad-added", "aadObjectId": "aad-added"}]
+    update["conversation"]["id"] = "a:personal-aad-added"
+    update["channelData"]["tenant"]["id"] = TENANT
+
+    assert teams_bot.post(update).status_code == 200
+
+    with db.session() as session:
+        ref = session.exec(select(ConversationRef).where(ConversationRef.conversation_id == "a:personal-aad-added")
+                           ).one()
+    assert (ref.user_id, ref.member_id, ref.tenant_id, ref.bot_id) == ("aad-added", "29:member-aad-added", TENANT,
+                                                                        BOT_ID)
+    assert teams_bot.stand_in.wait_for(1, timeout=0.2) == []
