@@ -40,6 +40,12 @@ class EndorsementError(AuthError):
     status_code = 403
 
 
+class KeysUnavailable(AuthError):
+    """The signing keys could not be fetched at all (503): the channel retries, the message is not lost."""
+
+    status_code = 503
+
+
 @dataclass(slots=True)
 class SigningKey:
     kid: str
@@ -91,7 +97,7 @@ class OpenIdKeySet:
             except (httpx.HTTPError, KeyError, ValueError) as exc:
                 log.warning("teams: could not fetch signing keys from %s: %s", self.metadata_url, exc)
                 if not self._keys:
-                    raise AuthError("signing keys unavailable") from exc
+                    raise KeysUnavailable("signing keys unavailable") from exc
                 return  # keep the old keys; try again on the next unknown kid
             keys: dict[str, SigningKey] = {}
             for entry in jwks.get("keys", []):

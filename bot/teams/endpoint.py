@@ -48,8 +48,8 @@ class TeamsEndpoint:
             await self.authenticator.authenticate(request.headers.get("authorization"), activity)
         except AuthError as exc:
             log.warning("teams: refused an activity (%s): %s", exc.status_code, exc)
-            return JSONResponse({"error": "unauthorized" if exc.status_code == 401 else "forbidden"},
-                                status_code=exc.status_code)
+            error = {401: "unauthorized", 403: "forbidden"}.get(exc.status_code, "unavailable")
+            return JSONResponse({"error": error}, status_code=exc.status_code)
         outcome = await self.bot.handle(activity)
         return _response(outcome)
 

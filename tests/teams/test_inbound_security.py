@@ -9,7 +9,7 @@ import jwt
 import pytest
 from sqlmodel import select
 
-from bot.teams.auth import AuthError, BotFrameworkAuthenticator, OpenIdKeySet, tenant_issuers
+from bot.teams.auth import AuthError, BotFrameworkAuthenticator, KeysUnavailable, OpenIdKeySet, tenant_issuers
 from storage.db import Database
 from storage.models import ConversationRef, Idea, Person
 
@@ -126,5 +126,19 @@ def test_signing_keys_are_cached_and_refetched_when_an_unknown_kid_appears(
                 assert keys.fetch_count == 3
             finally:
                 stand_in.keys.remove(rotated)
+
+    asyncio.run(scenario())
+
+
+def test_unreachable_key_metadata_answers_503_so_the_channel_retries(stand_in: StandIn,
+                                                                     channel_keys: dict[str, SigningKey]) -> None:
+    async def scenario() -> None:
+        async with httpx.AsyncClient() as client:
+            keys = OpenIdKeySet(f"{stand_in.url}/nowhere/openidconfiguration", lambda: client)
+            auth = BotFrameworkAuthenticator(APP_ID, keys, issuers=tenant_issuers(TENANT))
+            token = "Bearer " + mint(channel_keys["msteams"], service_url=stand_in.service_url)
+            with pytest.raises(KeysUnavailable) as raised:
+                await auth.authenticate(token, {"serviceUrl": stand_in.service_url, "channelId": "msteams"})
+            assert raised.value.status_code == 503
 
     asyncio.run(scenario())
