@@ -23,6 +23,8 @@ from bot.core.delivery import DeliveryError, PermanentDeliveryError, RateLimited
 log = logging.getLogger(__name__)
 
 RETRY_STATUSES = frozenset({412, 429, 502, 504})
+# Not worth retrying now, but not hopeless: a rejected token (fix the secret) or a timeout. The outbox retries.
+LATER_STATUSES = frozenset({401, 408})
 
 
 class TokenSource(Protocol):
@@ -101,10 +103,11 @@ class ConnectorClient:
                 retry_after = _retry_after(response)
                 if response.status_code not in RETRY_STATUSES:
                     error = f"{method} {url}: {response.status_code} {response.text[:300]}"
-                    if 400 <= response.status_code < 500:
+                    if 400 <= response.status_code < 500 and response.status_code not in LATER_STATUSES:
                         raise PermanentDeliveryError(error)
                     raise DeliveryError(error)
-                last_error = (RateLimited(retry_after or self.base_delay, f"{method} {url}: 429")
+                wait = retry_after if retry_after is not None else self.base_delay
+                last_error = (RateLimited(wait, f"{method} {url}: 429")
                               if response.status_code == 429
                               else DeliveryError(f"{method} {url}: {response.status_code}"))
             if attempt == self.max_attempts or (isinstance(last_error, RateLimited) and not self.retry_429):
