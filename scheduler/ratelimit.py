@@ -58,7 +58,8 @@ class RateLimiter:
         lim = self.limits
         if message.platform == "slack":
             rate = lim.slack_per_workspace
-            return [(f"slack:{message.workspace or '-'}", rate, max(1.0, rate / 10))]
+            # No burst: Slack counts over short windows, and a burst on top of the full rate earns 429s.
+            return [(f"slack:{message.workspace or '-'}", rate, 1.0)]
         if message.platform == "teams":
             return [(f"teams:conversation:{message.recipient}", lim.teams_per_conversation,
                      lim.teams_conversation_burst),

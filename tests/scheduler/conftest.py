@@ -16,6 +16,14 @@ from bot.config import Settings
 from storage.db import Database
 from storage.models import Person, PilotGroup
 from tests.slack.standin import SlackStandIn
+from tests.teams.conftest import (  # noqa: F401 - the Teams helper's stand-in fixtures, for test_teams_delivery
+    _stand_in_server,
+    channel_keys,
+    pki,
+    stand_in,
+    teams_bot,
+    teams_settings,
+)
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 ORG = "testkommun"
