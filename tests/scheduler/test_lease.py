@@ -48,3 +48,22 @@ def test_the_scheduler_starts_with_named_days_explicit_zones_and_a_grace_and_sto
         service.shutdown()
     with db.session() as session:
         assert lease.current(session, "scheduler").expires_at is not None
+
+
+def test_serve_runs_the_scheduler_in_its_lifespan_and_stops_it_with_the_app(db, settings):
+    from starlette.testclient import TestClient
+
+    from bot.web.app import create_app
+    from tests.slack.standin import wait_until
+
+    app = create_app(settings, db, run_scheduler=True)
+    with TestClient(app) as client:
+        assert client.get("/healthz").status_code == 200
+
+        def leased() -> bool:
+            with db.session() as session:
+                return lease.current(session, "scheduler") is not None
+
+        wait_until(leased, 10, "the scheduler to take its lease")
+    with db.session() as session:  # shut down: the lease is given up for the next replica
+        assert lease.current(session, "scheduler").expires_at.replace(tzinfo=None) <= utcnow().replace(tzinfo=None)

@@ -129,3 +129,60 @@ def test_nudge_send_from_the_cli_dms_each_member_once_a_day_through_slack(db, da
     channels = sorted(c.args["channel"] for c in standin.calls_to("chat.postMessage"))
     assert channels == ["CGATA", "U1", "U2", "U3"]
     assert all("Veckans fråga – Gata" in c.args["text"] for c in standin.calls_to("chat.postMessage"))
+
+
+def test_a_reply_in_the_nudge_thread_becomes_a_linked_idea_and_a_reaction_counts_as_engagement(
+        db, core, sched_settings, standin):
+    from bot.core.groups import answer_nudge, nudge_for_message
+    from bot.slack.sender import SlackSender
+    from scheduler.senders import slack_client_for_dispatch
+    from storage.models import NudgeEngagement
+
+    team = group(db, "Parker", ["slack:UANNA", "slack:UBO"], channel="CPARK")
+    outcome = send_nudge(db, sched_settings, team.id, now=utcnow(), manual=True)
+    sender = SlackSender(slack_client_for_dispatch(sched_settings))
+    asyncio.run(Dispatcher(db, {"slack": sender}).drain(max_wait=0))
+    ts = standin.calls_to("chat.postMessage")[0]
+    with db.session() as session:
+        row = session.exec(select(OutboxMessage)).one()
+    assert nudge_for_message(core, "slack", row.message_id) == outcome.nudge_id and ts
+    anna, bo = Actor("slack", "UANNA", workspace="T061EG9R6"), Actor("slack", "UBO", workspace="T061EG9R6")
+    reply = answer_nudge(core, anna, "Fler bänkar i parken", thread_ref=row.message_id)
+    assert reply is not None and reply.kind == "captured"
+    assert answer_nudge(core, anna, "Inget svar", thread_ref="1.000") is None
+    assert record_nudge_engagement(core, bo, "reacted", message_ref=row.message_id)
+    assert not record_nudge_engagement(core, bo, "reacted", message_ref=row.message_id)  # once is enough
+    with db.session() as session:
+        idea = session.exec(select(Idea)).one()
+        kinds = sorted(e.kind for e in session.exec(select(NudgeEngagement)).all())
+    assert (idea.group_id, idea.nudge_id) == (team.id, outcome.nudge_id)
+    assert kinds == ["answered", "reacted", "replied"]
+
+
+def test_an_admin_runs_a_group_from_chat_and_english_members_get_the_english_prompt(db, core, sched_settings):
+    from storage.people import get_or_create_org, get_or_create_person, grant_role
+
+    with db.session() as session:
+        grant_role(session, get_or_create_person(session, get_or_create_org(session, "local"), "shell", "admin"),
+                   "admin")
+    admin, anna = Actor("shell", "admin"), Actor("shell", "anna")
+    person(db, "shell:eve", locale="en-GB")
+    person(db, "shell:anna")
+    assert "Bara administratörer" in core.handle_message(anna, "/idé grupp skapa Hemligt").text
+    assert "är skapad" in core.handle_message(admin, '/idé grupp skapa "Äldreomsorg Norr"').text
+    assert "2 nya medlemmar" in core.handle_message(admin, '/idé grupp lägg till "Äldreomsorg Norr" '
+                                                           "shell:anna shell:eve").text
+    assert "Äldreomsorg Norr: 2 medlemmar" in core.handle_message(admin, "/idé grupp lista").text
+    # An idea that merely starts with the word is still an idea.
+    assert core.handle_message(anna, "/idé grupp träning för äldre").kind == "captured"
+    with db.session() as session:
+        from storage.groups import find_group
+
+        group_id = find_group(session, "Äldreomsorg Norr").id
+    out = io.StringIO()
+    send_nudge(db, sched_settings, group_id, now=local(2026, 3, 30, 9))
+    asyncio.run(Dispatcher(db, {"shell": ShellSender(out)}).drain(max_wait=0))
+    assert "Veckans fråga – Äldreomsorg Norr" in out.getvalue()
+    english = "This week's question – Äldreomsorg Norr\nWhat has a service user or a colleague wished for?"
+    assert english in out.getvalue()
+    assert "[I have an idea]  [Not this week]" in out.getvalue()
