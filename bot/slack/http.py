@@ -13,6 +13,7 @@ import contextlib
 import hashlib
 import hmac
 import json
+import logging
 import time
 from collections.abc import Callable
 from typing import Any
@@ -25,6 +26,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+log = logging.getLogger("idesluss.slack")
 MAX_BODY = 1_000_000  # Slack's largest payloads (big modals) are far below this
 AFTER_RESPONSE = "after_response"  # the Bolt context key listeners wait on before slow work
 ACK_DEADLINE = 3.0
@@ -91,8 +93,20 @@ def make_verifier(signing_secret: str, clock: Callable[[], float] = time.time) -
     return RequestVerifier(signing_secret, clock)
 
 
+def rate_limit_notice(body: bytes) -> dict[str, Any] | None:
+    """Slack's `app_rate_limited` callback (events are being dropped for a minute): not an event Bolt
+    routes, so it is recognised here, logged and acknowledged."""
+    if b"app_rate_limited" not in body:
+        return None
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return None
+    return data if isinstance(data, dict) and data.get("type") == "app_rate_limited" else None
+
+
 def slack_routes(app: AsyncApp, signing_secret: str, *, clock: Callable[[], float] = time.time,
-                 path: str = "/slack/events") -> list[Route]:
+                 path: str = "/slack/events", on_error: Callable[[str], None] | None = None) -> list[Route]:
     verifier = make_verifier(signing_secret, clock)
 
     async def slack_events(request: Request) -> Response:
@@ -104,6 +118,13 @@ def slack_routes(app: AsyncApp, signing_secret: str, *, clock: Callable[[], floa
             return JSONResponse({"error": "invalid request"}, status_code=401)
         if not well_formed(body, request.headers.get("content-type", "")):
             return JSONResponse({"error": "malformed body"}, status_code=400)
+        notice = rate_limit_notice(body)
+        if notice is not None:
+            log.warning("slack: events API rate limit reached for team %s (minute %s): events are being dropped",
+                        notice.get("team_id"), notice.get("minute_rate_limited"))
+            if on_error:
+                on_error("slack_events_rate_limited")
+            return Response(status_code=200)
         sent = AfterResponse()
         bolt_response = await app.async_dispatch(to_async_bolt_request(request, body, {AFTER_RESPONSE: sent}))
         response = to_starlette_response(bolt_response)

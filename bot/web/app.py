@@ -89,7 +89,7 @@ def create_app(settings: Settings, db: Database | None = None, *, core: Any = No
         if slack_http_configured(settings):
             from bot.slack.http import slack_routes
 
-            routes += slack_routes(slack_app, settings.slack_signing_secret or "")
+            routes += slack_routes(slack_app, settings.slack_signing_secret or "", on_error=metrics.error)
 
     # --- Teams (bot/teams/**): POST /api/messages and its sender go here, one import and one line each ---
     if settings.teams_app_id:  # Teams only when configured; also registers senders["teams"]

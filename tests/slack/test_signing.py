@@ -79,3 +79,10 @@ def test_url_verification_challenge_is_echoed(slack: SlackClient):
 
     assert response.status_code == 200
     assert json.loads(body)["challenge"] in response.text
+
+
+def test_slacks_rate_limit_notice_is_acknowledged_and_counted(slack: SlackClient, served):
+    body = (DATA / "event_app_rate_limited.json").read_bytes()
+
+    assert slack.post(body, "application/json").status_code == 200
+    assert 'idesluss_errors_total{where="slack_events_rate_limited"} 1.0' in httpx.get(f"{served.url}/metrics").text
