@@ -169,6 +169,12 @@ def home_view(replies: list[Reply]) -> dict[str, Any]:
     return {"type": "home", "blocks": fit(blocks or [section(" ")], VIEW_BLOCKS)}
 
 
+def info_modal(reply: Reply) -> dict[str, Any]:
+    """A read-only modal (no submit button) for an answer to a button on the Home tab."""
+    title = reply.title or (f"#{reply.idea_number}" if reply.idea_number is not None else "Idéslussen")
+    return {"type": "modal", "title": plain(title, MODAL_TITLE), "blocks": fit(reply_blocks(reply), VIEW_BLOCKS)}
+
+
 def _input_block(field: FormField) -> dict[str, Any]:
     block: dict[str, Any] = {
         "type": "input",

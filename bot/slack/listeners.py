@@ -114,10 +114,12 @@ class SlackListeners:
         """Tell the person where they started (the command's response_url) or, failing that, in their DM."""
         if response_url:
             try:
-                await AsyncRespond(response_url=response_url)(response_type="ephemeral", **blocks.message(reply))
-                return
-            except Exception:  # an expired response_url (30 min) is not worth losing the answer over
-                log.warning("response_url refused the answer; sending it as a DM instead")
+                sent = await AsyncRespond(response_url=response_url)(response_type="ephemeral", **blocks.message(reply))
+                if sent.status_code == 200:
+                    return
+                log.warning("response_url answered %s; sending the answer as a DM instead", sent.status_code)
+            except Exception:  # an expired (30 min) or unreachable response_url is no reason to lose the answer
+                log.warning("response_url failed; sending the answer as a DM instead", exc_info=True)
         await client.chat_postMessage(channel=actor.user_id, **blocks.message(reply))
 
     # --- buttons --------------------------------------------------------------------------------------
@@ -138,6 +140,10 @@ class SlackListeners:
         if reply.kind == ReplyKind.OPEN_FORM and reply.form:
             await self._open_form(client, body["trigger_id"], reply, {"ru": body.get("response_url"), "ch": channel})
         elif container.get("type") == "view" and (body.get("view") or {}).get("type") == "home":
+            # The Home tab has no thread to answer in: what the person asked to see opens as a modal,
+            # and the tab is redrawn (a stage may have changed).
+            if reply.kind in (ReplyKind.IDEA, ReplyKind.LIST, ReplyKind.ERROR, ReplyKind.HELP):
+                await client.views_open(trigger_id=body["trigger_id"], view=blocks.info_modal(reply))
             await self.publish_home_for(client, actor)
         elif body.get("response_url"):
             await respond(response_type="ephemeral", replace_original=False, **blocks.message(reply))

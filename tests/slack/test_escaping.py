@@ -88,6 +88,8 @@ def test_every_mrkdwn_text_is_escaped_and_plain_text_is_left_alone():
     rendered = blocks.message(reply)
 
     assert_never_pings(rendered)
+    assert_never_pings(blocks.info_modal(reply))
+    assert_never_pings(blocks.home_view([reply]))
     header = rendered["blocks"][0]
     assert header == {"type": "header", "text": {"type": "plain_text", "text": "<!channel>", "emoji": True}}
 

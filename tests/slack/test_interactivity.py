@@ -162,3 +162,30 @@ def test_author_gets_a_dm_when_a_coach_moves_the_idea(slack: SlackClient, slack_
     assert slack.standin.calls_to("conversations.open") == []
     assert "Bedömning" in json.dumps(dm.args, ensure_ascii=False)
     assert ideas(db)[0].stage == "in_review"
+
+
+def test_show_button_on_the_home_tab_opens_the_idea_and_redraws_the_tab(slack: SlackClient, db):
+    capture(slack, "Öppna skolgårdar på helgerna")
+    payload = fixture_json("block_actions.json")
+    payload.pop("response_url")
+    payload.pop("channel")
+    payload["user"] = {"id": AUTHOR, "username": "anna", "team_id": "T061EG9R6"}
+    payload["container"] = {"type": "view", "view_id": "VHOME001"}
+    payload["view"] = {"id": "VHOME001", "type": "home", "blocks": []}
+    payload["actions"] = [{**payload["actions"][0], "action_id": "idea.show#0", "value": "1"}]
+    assert slack.interaction(payload).status_code == 200
+
+    (opened,) = slack.standin.wait_for("views.open")
+    assert "Öppna skolgårdar på helgerna" in json.dumps(opened.args["view"], ensure_ascii=False)
+    assert "submit" not in opened.args["view"]
+    (published,) = slack.standin.wait_for("views.publish")
+    assert published.args["user_id"] == AUTHOR
+
+
+def test_expired_response_url_falls_back_to_a_dm(slack: SlackClient, slack_core, db):
+    slack.standin.fail("response_url", status=404, error="expired_url")
+    where = {"ru": slack.standin.response_url("expired")}
+    slack.interaction(submission(slack_core, {"text": "Idé efter en lång fikapaus"}, where))
+
+    (post,) = slack.standin.wait_for("chat.postMessage")
+    assert post.args["channel"] == AUTHOR and "#1" in json.dumps(post.args["blocks"])
