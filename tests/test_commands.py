@@ -122,9 +122,18 @@ def test_help_in_both_languages(core, anna):
     assert "/idea list" in core.handle_message(Actor("shell", "eve", locale="en"), "/idea help").text
 
 
-def test_plain_chat_without_command_gets_a_hint(anna, db):
+def test_plain_chat_without_command_gets_a_hint_and_stores_nothing(anna, db):
     reply = anna.say("hej")
     assert reply.kind == ReplyKind.HELP and "idé" in reply.text
+    assert anna.say("/idé lista").ideas == []
+
+
+def test_in_a_conversation_command_words_need_no_prefix(anna):
+    anna.say("idé Fler bänkar i parken")
+    assert [i.number for i in anna.say("lista").ideas] == [1]
+    assert anna.say("visa 1").kind == ReplyKind.IDEA
+    assert "/idé lista" in anna.say("hjälp").text
+    assert anna.say("Visa fler bänkar").kind == ReplyKind.HELP  # would be captured: needs the prefix
 
 
 def test_home_shows_my_ideas_and_coaches_see_the_waiting(anna, coach, core):

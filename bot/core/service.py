@@ -84,25 +84,26 @@ class Core:
                 return self._command(ctx, rest, origin)
             if idea_forms.has_guided(ctx):
                 return idea_forms.answer_guided(ctx, text, origin)
-            word = nfc(text).strip().casefold()
-            if word in ("hjälp", "help", "?"):
-                return self._help(ctx)
-            return Reply(ReplyKind.HELP, t(ctx.lang, "hint.text"), title=t(ctx.lang, "hint.title"), locale=ctx.lang)
+            # In a conversation with the bot, "lista" or "visa 12" needs no prefix; anything that would
+            # be captured does (so "hej" is not stored as an idea), and gets a hint instead.
+            return self._command(ctx, text, origin, capture=False)
 
         return self._run(actor, work, forms=forms)
 
-    def _command(self, ctx: Context, text: str, origin: Origin | None) -> Reply:
-        if idea_forms.has_guided(ctx):
-            idea_forms.cancel_guided(ctx)  # an explicit command means the person moved on
+    def _command(self, ctx: Context, text: str, origin: Origin | None, *, capture: bool = True) -> Reply:
         stripped = nfc(text).strip()
         extension = COMMANDS.get(stripped.split(maxsplit=1)[0].casefold()) if stripped else None
+        reply: Reply | None = None
         if extension is not None:
-            rest = stripped.split(maxsplit=1)[1] if " " in stripped else ""
-            reply = extension(ctx, rest)
-            if reply is not None:
-                return reply
-            return ideas.capture(ctx, stripped, origin)
-        return self._dispatch(ctx, parse(text), origin)
+            reply = extension(ctx, stripped.split(maxsplit=1)[1] if " " in stripped else "")
+            command = Command("capture", stripped)
+        else:
+            command = parse(text)
+        if not capture and reply is None and command.name in ("capture", "guided"):
+            return Reply(ReplyKind.HELP, t(ctx.lang, "hint.text"), title=t(ctx.lang, "hint.title"), locale=ctx.lang)
+        if idea_forms.has_guided(ctx):
+            idea_forms.cancel_guided(ctx)  # an explicit command means the person moved on
+        return reply if reply is not None else self._dispatch(ctx, command, origin)
 
     def _dispatch(self, ctx: Context, cmd: Command, origin: Origin | None) -> Reply:
         match cmd.name:
