@@ -136,3 +136,18 @@ def test_app_home_shows_my_ideas(slack: SlackClient, db):
     view = published.args["view"]
     shown = json.dumps(view, ensure_ascii=False)
     assert view["type"] == "home" and "Mina idéer" in shown and "Laddstolpar vid kommunhuset" in shown
+
+
+def test_the_same_mention_delivered_twice_at_once_keeps_one_idea(slack: SlackClient, db):
+    from concurrent.futures import ThreadPoolExecutor
+
+    event = mention("idé: Samtidiga leveranser")
+    with ThreadPoolExecutor(2) as pool:
+        answers = list(pool.map(lambda retry: slack.event(event, event_id="Ev0TWINS01", retry=retry), [None, 1]))
+
+    assert [a.status_code for a in answers] == [200, 200]
+    slack.standin.wait_for("chat.postMessage")
+    time.sleep(0.5)  # both deliveries have been processed by now
+    assert [i.text for i in ideas(db)] == ["Samtidiga leveranser"]
+    (answer,) = slack.standin.calls_to("chat.postMessage")
+    assert "#1" in answer.args["text"]  # the confirmation, not an error from the losing delivery
