@@ -121,6 +121,10 @@ def groups_create(
         except GroupExists:
             raise _fail(f"A group called {name!r} exists already.") from None
         typer.echo(f"Group {group.name!r} created: {group.schedule_day} {group.schedule_time} {group.timezone}.")
+    if not settings.working_hours_start <= hour < settings.working_hours_end:
+        typer.echo(f"Note: {hour:02d}:{minute} is outside working hours ({settings.working_hours_start}–"
+                   f"{settings.working_hours_end}); scheduled nudges will be held back. `nudge send` still works.",
+                   err=True)
 
 
 @groups_app.command("add-member")

@@ -73,6 +73,9 @@ class SchedulerService:
         self.grace = max(900, settings.scheduler_misfire_grace_seconds)
         self.scheduler: BackgroundScheduler | None = None
         self._dispatch_lock = threading.Lock()
+        # One event loop for every dispatch: the senders' HTTP sessions (aiohttp, httpx) belong to a loop and
+        # are reused across ticks instead of being opened and abandoned every two seconds.
+        self._loop = asyncio.new_event_loop()
 
     # -- the lease ----------------------------------------------------------------------------------------
 
@@ -86,7 +89,7 @@ class SchedulerService:
 
     def dispatch(self) -> None:
         with self._dispatch_lock:
-            asyncio.run(self.dispatcher.drain(max_wait=0))
+            self._loop.run_until_complete(self.dispatcher.drain(max_wait=0))
 
     def tick(self, now: datetime | None = None) -> None:
         now = now or self.clock.now()
@@ -165,8 +168,12 @@ class SchedulerService:
             self.scheduler = None
         with self.db.session() as session:
             lease.release(session, LEASE_NAME, self.holder)
+        with self._dispatch_lock:
+            self._loop.close()
 
 
 def start_scheduler(settings: Settings, db: Database, senders: Mapping[str, Sender]) -> SchedulerService:
     """The web app's hook (`idesluss serve` without --no-scheduler): returns a handle with `.shutdown()`."""
-    return SchedulerService(settings, db, senders).start()
+    from scheduler.senders import for_dispatch
+
+    return SchedulerService(settings, db, for_dispatch(settings, senders)).start()

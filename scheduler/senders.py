@@ -7,6 +7,7 @@ shell's printing sender always, so `shell:` people get their digests and nudges 
 from __future__ import annotations
 
 import sys
+from collections.abc import Mapping
 from typing import TextIO
 
 from bot.config import Settings
@@ -39,3 +40,13 @@ def build_senders(settings: Settings, db: Database, out: TextIO | None = None) -
 
         senders["teams"] = TeamsSender.from_settings(settings, db)
     return senders
+
+
+def for_dispatch(settings: Settings, senders: Mapping[str, Sender]) -> dict[str, Sender]:
+    """The web app's senders, with Slack's client swapped for one that lets a 429 reach the dispatcher."""
+    result = dict(senders)
+    if "slack" in result and settings.slack_bot_token:
+        from bot.slack.sender import SlackSender
+
+        result["slack"] = SlackSender(slack_client_for_dispatch(settings))
+    return result
