@@ -12,7 +12,7 @@ import json
 import re
 from typing import Any
 
-from bot.core.replies import Button, Form, FormField, Reply, ReplyKind
+from bot.core.replies import ActionId, Button, Form, FormField, Reply, ReplyKind
 
 MESSAGE_BLOCKS = 50
 VIEW_BLOCKS = 100  # modals and the Home tab
@@ -148,7 +148,7 @@ def open_form_blocks(reply: Reply) -> list[dict[str, Any]]:
     """Where no modal can open (a DM message has no trigger id), offer the form behind a button."""
     label = reply.form.title if reply.form else reply.text
     value = str(reply.form.idea_number or "") if reply.form else ""
-    action = "idea.details" if reply.form and reply.form.idea_number else "idea.new"
+    action = ActionId.ADD_DETAILS if reply.form and reply.form.idea_number else ActionId.NEW_IDEA
     body = Reply(kind=ReplyKind.INFO, text=reply.text, buttons=[Button(label=label, action_id=action, value=value)])
     return reply_blocks(body)
 

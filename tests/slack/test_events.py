@@ -151,3 +151,12 @@ def test_the_same_mention_delivered_twice_at_once_keeps_one_idea(slack: SlackCli
     assert [i.text for i in ideas(db)] == ["Samtidiga leveranser"]
     (answer,) = slack.standin.calls_to("chat.postMessage")
     assert "#1" in answer.args["text"]  # the confirmation, not an error from the losing delivery
+
+
+def test_bare_idea_word_in_the_dm_offers_the_form_behind_a_button(slack: SlackClient, db):
+    slack.event(dm("idé"), fixture="event_message_im.json")
+
+    (post,) = slack.standin.wait_for("chat.postMessage")
+    buttons = [e for b in post.args["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    assert [b["action_id"] for b in buttons] == ["idea.new#0"]  # a DM message cannot open a modal itself
+    assert ideas(db) == []
