@@ -150,6 +150,7 @@ class SchedulerService:
                 self.scheduler.add_job(self.run_nudge, group_trigger(group), args=[group.id], id=job_id)
 
     def start(self) -> SchedulerService:
+        logging.getLogger("apscheduler.executors.default").setLevel(logging.WARNING)  # a line per tick is noise
         self.scheduler = BackgroundScheduler(
             timezone=ZoneInfo(self.settings.timezone),
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": self.grace})
