@@ -80,12 +80,12 @@ def create_app(settings: Settings, db: Database | None = None, *, core: Any = No
     if slack_http_configured(settings) or (socket_mode and settings.slack_bot_token):
         from bot.slack.app import build_slack_app
         from bot.slack.client import make_web_client
-        from bot.slack.sender import SlackSender
+        from bot.slack.sender import SlackSender, remember_idea_messages
 
         slack_client = slack_client or make_web_client(settings)
         slack_app = build_slack_app(settings, core, client=slack_client, on_captured=metrics.captured,
                                     on_error=metrics.error)
-        senders["slack"] = SlackSender(slack_client)
+        senders["slack"] = SlackSender(slack_client, on_delivered=remember_idea_messages(core))
         if slack_http_configured(settings):
             from bot.slack.http import slack_routes
 

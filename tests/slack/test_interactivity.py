@@ -8,8 +8,6 @@ from typing import Any
 
 from bot.core import Actor
 from bot.slack import blocks
-from bot.slack.client import make_web_client
-from bot.slack.sender import SlackSender
 from scheduler.dispatcher import Dispatcher
 from storage.people import get_or_create_org, get_or_create_person, grant_role
 from tests.slack.conftest import SlackClient, fixture_json, ideas
@@ -139,7 +137,7 @@ def test_message_shortcut_saves_the_message_with_a_permalink_and_its_author(slac
         assert session.get(Idea, idea.id).original_author == "slack:U0MJRG1AL"
 
 
-def test_author_gets_a_dm_when_a_coach_moves_the_idea(slack: SlackClient, slack_settings, db):
+def test_author_gets_a_dm_when_a_coach_moves_the_idea_and_can_answer_in_its_thread(slack: SlackClient, app, db):
     with db.session() as session:
         org = get_or_create_org(session, "testkommun")
         grant_role(session, get_or_create_person(session, org, "slack", COACH), "coach")
@@ -153,7 +151,7 @@ def test_author_gets_a_dm_when_a_coach_moves_the_idea(slack: SlackClient, slack_
 
     press(slack, in_review["action_id"], in_review["value"], user=COACH)
     slack.standin.wait_for("response_url", 3)
-    sender = SlackSender(make_web_client(slack_settings))
+    sender = app.state.senders["slack"]  # the app's own sender, as the scheduler gets it
     result = asyncio.run(Dispatcher(db, {"slack": sender}).run_once())
     assert getattr(result, "sent", result) == 1
 
@@ -162,6 +160,17 @@ def test_author_gets_a_dm_when_a_coach_moves_the_idea(slack: SlackClient, slack_
     assert slack.standin.calls_to("conversations.open") == []
     assert "Bedömning" in json.dumps(dm.args, ensure_ascii=False)
     assert ideas(db)[0].stage == "in_review"
+
+    reply = {**fixture_json("event_message_im.json")["event"], "channel": dm.response["channel"], "user": AUTHOR,
+             "text": "Tack! Jag kan visa hur det ser ut i Malmö.", "ts": "1700000999.000001",
+             "thread_ts": dm.response["ts"]}
+    slack.event(reply, fixture="event_message_im.json")
+    slack.standin.wait_for("chat.postMessage", 2)
+    with db.session() as session:
+        from storage import ideas as store
+
+        idea = store.get_idea(session, get_or_create_org(session, "testkommun").id, 1)
+        assert [c.text for c, _ in store.comments_for(session, idea)] == ["Tack! Jag kan visa hur det ser ut i Malmö."]
 
 
 def test_show_button_on_the_home_tab_opens_the_idea_and_redraws_the_tab(slack: SlackClient, db):
