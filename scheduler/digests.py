@@ -7,9 +7,10 @@ second replica or the catch-up after downtime enqueues nothing new.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlmodel import select
@@ -27,6 +28,7 @@ from storage.groups import all_groups
 from storage.models import Organisation
 
 MAX_LINES = 8
+T = TypeVar("T")
 
 
 @dataclass(slots=True)
@@ -73,10 +75,11 @@ class _Index:
         return [seen[k] for k in sorted(seen, key=self.position.__getitem__)]
 
 
-def _section(lang: str, lines: list[str]) -> str:
-    shown = lines[:MAX_LINES]
-    if len(lines) > MAX_LINES:
-        shown.append(t(lang, "digest.more", count=len(lines) - MAX_LINES))
+def _section(lang: str, items: Sequence[T], line: Callable[[T], str]) -> str:
+    """At most MAX_LINES lines (formatted only for those shown: a scope may hold thousands), then "… N more"."""
+    shown = [line(item) for item in items[:MAX_LINES]]
+    if len(items) > MAX_LINES:
+        shown.append(t(lang, "digest.more", count=len(items) - MAX_LINES))
     return "\n".join(shown)
 
 
@@ -99,21 +102,21 @@ def render(manager: store.Manager, data: store.DigestData, *, since: datetime, w
     scope = t(lang, "digest.scope_groups", groups=names) if manager.groups else t(lang, "digest.scope_org")
     fields: list[Field] = []
     if new:
-        fields.append(Field(t(lang, "digest.new", count=len(new)), _section(lang, [_idea_text(r, lang) for r in new])))
+        fields.append(Field(t(lang, "digest.new", count=len(new)), _section(lang, new, lambda r: _idea_text(r, lang))))
     if changes:
-        lines = [t(lang, "digest.change_line", number=c.idea.number, title=c.idea.title,
-                   from_stage=stage_label(c.from_stage or "new", lang), to_stage=stage_label(c.to_stage, lang))
-                 for c in changes]
-        fields.append(Field(t(lang, "digest.changes", count=len(changes)), _section(lang, lines)))
+        def change_line(c: store.ChangeRow) -> str:
+            return t(lang, "digest.change_line", number=c.idea.number, title=c.idea.title,
+                     from_stage=stage_label(c.from_stage or "new", lang), to_stage=stage_label(c.to_stage, lang))
+
+        fields.append(Field(t(lang, "digest.changes", count=len(changes)), _section(lang, changes, change_line)))
     if waiting:
-        lines = [f"#{r.number} {r.title} – {r.created_at.date().isoformat()}" for r in waiting]
         fields.append(Field(t(lang, "digest.waiting", days=first_feedback_days, count=len(waiting)),
-                            _section(lang, lines)))
+                            _section(lang, waiting, lambda r: f"#{r.number} {r.title} – {r.created_at.date()}")))
     groups = sorted(g for g in data.nudge_stats if not manager.groups or g in manager.groups)
     if groups:
-        lines = [t(lang, "digest.group_line", name=group_names.get(g, str(g)), sent=data.nudge_stats[g][0],
-                   answered=data.nudge_stats[g][1]) for g in groups]
-        fields.append(Field(t(lang, "digest.groups"), _section(lang, lines)))
+        fields.append(Field(t(lang, "digest.groups"), _section(lang, groups, lambda g: t(
+            lang, "digest.group_line", name=group_names.get(g, str(g)), sent=data.nudge_stats[g][0],
+            answered=data.nudge_stats[g][1]))))
     if voted:
         lines = [f"#{r.number} {r.title} – {t(lang, 'digest.votes', votes=data.votes[r.id])}" for r in voted]
         fields.append(Field(t(lang, "digest.voted"), "\n".join(lines)))
