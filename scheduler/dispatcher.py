@@ -19,10 +19,12 @@ import socket
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from bot.config import Settings
 from bot.core.delivery import Delivery, OutboundMessage, PermanentDeliveryError, RateLimited, Sender
 from bot.core.replies import Reply
 from scheduler.clock import SystemClock
@@ -86,7 +88,8 @@ class Dispatcher:
         self.sent_hooks = [_remember_nudge_message] if sent_hooks is None else sent_hooks
 
     @classmethod
-    def from_settings(cls, settings, db: Database, senders: Mapping[str, Sender], **kwargs) -> Dispatcher:  # type: ignore[no-untyped-def]
+    def from_settings(cls, settings: Settings, db: Database, senders: Mapping[str, Sender], **kwargs: Any
+                      ) -> Dispatcher:
         limits = Limits(slack_per_workspace=settings.slack_rate_per_second,
                         teams_per_conversation=settings.teams_conversation_rate_per_second,
                         teams_per_tenant=settings.teams_tenant_rate_per_second)

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from sqlmodel import Session
+
 from bot.config import Settings
 from bot.core.groups_text import DEFAULT_PROMPTS
 from bot.core.i18n import language, t
@@ -103,7 +105,7 @@ def send_nudge(db: Database, settings: Settings, group_id: int, *, now: datetime
         return outcome
 
 
-def _enqueue(session, nudge: Nudge, key: str, kind: str, platform: str, recipient: str,  # type: ignore[no-untyped-def]
+def _enqueue(session: Session, nudge: Nudge, key: str, kind: str, platform: str, recipient: str,
              person: Person | None, reply: Reply, *, recipient_kind: str = "user") -> int:
     added = outbox.enqueue(session, outbox.NewMessage(
         key=key, platform=platform, recipient=recipient, recipient_kind=recipient_kind, payload=reply.to_dict(),
