@@ -186,3 +186,12 @@ def test_an_admin_runs_a_group_from_chat_and_english_members_get_the_english_pro
     english = "This week's question – Äldreomsorg Norr\nWhat has a service user or a colleague wished for?"
     assert english in out.getvalue()
     assert "[I have an idea]  [Not this week]" in out.getvalue()
+
+
+def test_an_operator_is_stopped_from_scheduling_in_the_dst_hour_or_with_a_crontab_number(database_url):
+    assert "outside 02:00–03:00" in cli(["groups", "create", "Natt", "--schedule", "sun 02:30"], database_url).stderr
+    assert "day names" in cli(["groups", "create", "Siffra", "--schedule", "1 09:00"], database_url).stderr
+    early = cli(["groups", "create", "Tidig", "--schedule", "mon 07:00"], database_url)
+    assert early.returncode == 0 and "outside working hours" in early.stderr
+    assert "exists already" in cli(["groups", "create", "Tidig"], database_url).stderr
+    assert "No group called" in cli(["nudge", "send", "Saknas"], database_url).stderr
