@@ -189,6 +189,16 @@ def add_vote(session: Session, idea: Idea, person: Person) -> bool:
     return True
 
 
+def remove_vote(session: Session, idea: Idea, person: Person) -> bool:
+    """Take a vote back (an un-like, a removed :+1:); False when there was none."""
+    vote = session.exec(select(Vote).where(Vote.idea_id == idea.id, Vote.person_id == person.id)).first()
+    if vote is None:
+        return False
+    session.delete(vote)
+    session.flush()
+    return True
+
+
 def vote_count(session: Session, idea_ids: Iterable[int]) -> dict[int, int]:
     ids = list(idea_ids)
     if not ids:

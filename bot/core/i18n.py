@@ -73,6 +73,7 @@ CATALOG: dict[str, dict[str, str]] = {
         "undo.done": "Idé #{number} är återkallad och syns inte längre.",
         "vote.done": "Tack för din röst på idé #{number}! Den har nu {votes} röster.",
         "vote.again": "Du har redan röstat på idé #{number}.",
+        "vote.removed": "Din röst på idé #{number} är borttagen. Den har nu {votes} röster.",
         "vote.own": "Du kan inte rösta på din egen idé.",
         "comment.done": "Din kommentar på idé #{number} är sparad.",
         "error.too_long": "Idén är för lång: högst {limit} tecken (din text har {length}). Inget sparades – "
@@ -171,6 +172,7 @@ CATALOG: dict[str, dict[str, str]] = {
         "undo.done": "Idea #{number} is withdrawn and no longer shown.",
         "vote.done": "Thanks for voting for idea #{number}! It now has {votes} votes.",
         "vote.again": "You have already voted for idea #{number}.",
+        "vote.removed": "Your vote for idea #{number} is removed. It now has {votes} votes.",
         "vote.own": "You cannot vote for your own idea.",
         "comment.done": "Your comment on idea #{number} is saved.",
         "error.too_long": "The idea is too long: at most {limit} characters (yours has {length}). Nothing was "

@@ -174,6 +174,16 @@ def vote(ctx: Context, number: int) -> Reply:
                  locale=ctx.lang)
 
 
+def unvote(ctx: Context, number: int) -> Reply:
+    found = find(ctx, number)
+    if isinstance(found, Reply):
+        return found
+    store.remove_vote(ctx.session, found, ctx.person)
+    votes = store.vote_count(ctx.session, [found.id]).get(found.id, 0)
+    return Reply(ReplyKind.INFO, t(ctx.lang, "vote.removed", number=number, votes=votes), idea_number=number,
+                 locale=ctx.lang)
+
+
 def comment(ctx: Context, number: int, text: str, origin: Origin | None) -> Reply:
     found = find(ctx, number)
     if isinstance(found, Reply):

@@ -174,6 +174,10 @@ class Core:
     def vote(self, actor: Actor, number: int) -> Reply:
         return self._run(actor, lambda ctx: ideas.vote(ctx, number))
 
+    def unvote(self, actor: Actor, number: int) -> Reply:
+        """A removed reaction or an un-like takes the vote back."""
+        return self._run(actor, lambda ctx: ideas.unvote(ctx, number))
+
     def comment(self, actor: Actor, number: int, text: str, origin: Origin | None = None) -> Reply:
         return self._run(actor, lambda ctx: ideas.comment(ctx, number, text, origin))
 

@@ -61,7 +61,7 @@ def build_slack_app(settings: Settings, core: Any, *, client: AsyncWebClient | N
     app.event("app_mention")(listeners.app_mention)
     app.event("message")(listeners.direct_message)
     app.event("reaction_added")(listeners.reaction_added)
-    app.event("reaction_removed")(listeners.ignore)
+    app.event("reaction_removed")(listeners.reaction_removed)
     app.event("app_home_opened")(listeners.app_home_opened)
 
     @app.error

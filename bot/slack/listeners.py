@@ -225,6 +225,16 @@ class SlackListeners:
         if number is not None:
             await self.call(self.core.vote, actor, number)
 
+    @after_ack("reaction")
+    async def reaction_removed(self, ack: Ack, context: Ctx, body: dict[str, Any], event: dict[str, Any]) -> None:
+        item = event.get("item") or {}
+        if not p.is_vote_reaction(event.get("reaction")) or item.get("type") != "message":
+            return
+        actor = p.actor_from_event(body, event["user"], self.locale)
+        number = await self.call(self.core.idea_for_message, actor, item["channel"], item["ts"])
+        if number is not None:
+            await self.call(self.core.unvote, actor, number)
+
     @after_ack("app_home")
     async def app_home_opened(self, ack: Ack, context: Ctx, body: dict[str, Any], event: dict[str, Any],
                               client: AsyncWebClient) -> None:

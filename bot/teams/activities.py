@@ -245,10 +245,11 @@ class TeamsBot:
     async def _reaction(self, activity: dict[str, Any]) -> Outcome:
         actor = actor_for(activity)
         liked = any(isinstance(r, dict) and r.get("type") == "like" for r in activity.get("reactionsAdded") or [])
-        if actor is None or not liked or not activity.get("replyToId"):
+        unliked = any(isinstance(r, dict) and r.get("type") == "like" for r in activity.get("reactionsRemoved") or [])
+        if actor is None or not (liked or unliked) or not activity.get("replyToId"):
             return Outcome()
         channel = base_conversation_id(str((activity.get("conversation") or {}).get("id") or ""))
         number = await asyncio.to_thread(self.core.idea_for_message, actor, channel, activity["replyToId"])
-        if number is not None:
-            await asyncio.to_thread(self.core.vote, actor, number)  # the like is the answer: no message
+        if number is not None:  # the like is the answer: no message
+            await asyncio.to_thread(self.core.vote if liked else self.core.unvote, actor, number)
         return Outcome()

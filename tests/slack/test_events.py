@@ -98,6 +98,19 @@ def test_thumbs_up_on_the_idea_message_is_one_vote_per_person(slack: SlackClient
     wait_until(lambda: ideas(db)[0].votes == 2, what="two votes")
 
 
+def test_removing_the_thumbs_up_takes_the_vote_back(slack: SlackClient, db, slack_core):
+    slack.event(mention("idé: Vattenkaraff i mötesrummen"))
+    (post,) = slack.standin.wait_for("chat.postMessage")
+    linked(slack_core, "C0LAN2Q65", post.response["ts"])
+    added = fixture_json("event_reaction_added.json")["event"]
+    item = {"type": "message", "channel": "C0LAN2Q65", "ts": post.response["ts"]}
+    slack.event({**added, "user": "U777", "reaction": "+1", "item": item}, fixture="event_reaction_added.json")
+    wait_until(lambda: ideas(db)[0].votes == 1, what="the vote")
+    slack.event({**added, "type": "reaction_removed", "user": "U777", "reaction": "+1", "item": item},
+                fixture="event_reaction_added.json")
+    wait_until(lambda: ideas(db)[0].votes == 0, what="the vote taken back")
+
+
 def test_reply_in_the_ideas_thread_is_a_comment(slack: SlackClient, db, slack_core):
     slack.event(mention("idé: Cykelpool för hemtjänsten", ts="1515449483.000200"))
     slack.standin.wait_for("chat.postMessage")

@@ -167,6 +167,26 @@ def test_like_on_an_idea_card_in_a_channel_is_a_vote(teams_bot: TeamsBotUnderTes
         assert session.get(Person, vote.person_id).ref == "teams:aad-megan"
 
 
+def test_unlike_on_an_idea_card_takes_the_vote_back(teams_bot: TeamsBotUnderTest, db: Database) -> None:
+    service_url = teams_bot.stand_in.service_url
+    teams_bot.post(channel_mention(service_url, "idé Laddplatser för tjänstecyklar", user="aad-richard"))
+    [reply] = teams_bot.stand_in.wait_for(1)
+    _wait_until_linked(db)
+    reaction = fixture("message_reaction_added.json")
+    reaction.update(serviceUrl=service_url, replyToId=reply.answered_id, id="f:reaction-2")
+    reaction["from"] = {"id": "29:member-aad-megan", "aadObjectId": "aad-megan"}
+    reaction["recipient"] = {"id": BOT_ID}
+    reaction["conversation"]["id"] = "19:channel@thread.tacv2"
+    reaction["channelData"]["tenant"]["id"] = TENANT
+    assert teams_bot.post(reaction).status_code == 200
+    removed = fixture("message_reaction_removed.json")
+    removed.update({k: reaction[k] for k in ("serviceUrl", "replyToId", "from", "recipient", "conversation",
+                                             "channelData")}, id="f:reaction-3")
+    assert teams_bot.post(removed).status_code == 200
+    with db.session() as session:
+        assert session.exec(select(Vote)).all() == []
+
+
 def _wait_until_linked(db: Database) -> None:
     """The card is linked to its idea once the connector has answered (after the HTTP response)."""
     deadline = time.monotonic() + 5
