@@ -12,6 +12,7 @@ import typer
 
 from bot.config import Settings, get_settings
 from bot.teams.cli import teams_app
+from scheduler.cli import register as register_scheduler_commands
 from storage.db import Database
 
 app = typer.Typer(help="idesluss – idéslussen i Slack, Teams och terminalen.", no_args_is_help=True,
@@ -131,44 +132,65 @@ def _check_role(role: str) -> None:
         raise typer.Exit(2)
 
 
+GroupOption = Annotated[str | None, typer.Option("--group", help="Scope a manager to this pilot group "
+                                                                 "(without it: the whole organisation).")]
+
+
+def _group_id(session, name: str | None, org_id: int) -> int | None:  # type: ignore[no-untyped-def]
+    if name is None:
+        return None
+    from storage.groups import get_group
+
+    group = get_group(session, org_id, name)
+    if group is None:
+        typer.echo(f"There is no pilot group {name!r}: create it with `idesluss groups create`.", err=True)
+        raise typer.Exit(2)
+    return group.id
+
+
 @roles_app.command("grant")
-def roles_grant(person: str, role: str) -> None:
+def roles_grant(person: str, role: str, group: GroupOption = None) -> None:
     """Give PERSON (slack:U…, teams:<id>, shell:<name>) the ROLE coach, manager or admin."""
     from storage.people import grant_role
 
     _check_role(role)
     db = open_database()
     with db.session() as session:
-        added = grant_role(session, _person_for_role(session, person), role)
-    typer.echo(f"{person} is {role}." if added else f"{person} was already {role}.")
+        who = _person_for_role(session, person)
+        added = grant_role(session, who, role, _group_id(session, group, who.org_id))
+    scope = f" for the group {group}" if group else ""
+    typer.echo(f"{person} is {role}{scope}." if added else f"{person} was already {role}{scope}.")
 
 
 @roles_app.command("revoke")
-def roles_revoke(person: str, role: str) -> None:
+def roles_revoke(person: str, role: str, group: GroupOption = None) -> None:
     """Take ROLE away from PERSON."""
     from storage.people import revoke_role
 
     _check_role(role)
     db = open_database()
     with db.session() as session:
-        removed = revoke_role(session, _person_for_role(session, person), role)
+        who = _person_for_role(session, person)
+        removed = revoke_role(session, who, role, _group_id(session, group, who.org_id))
     typer.echo(f"{person} is no longer {role}." if removed else f"{person} did not have the role {role}.")
 
 
 @roles_app.command("list")
 def roles_list() -> None:
     """Everyone with a role."""
+    from storage.groups import all_groups
     from storage.people import list_roles
 
     db = open_database()
     with db.session() as session:
+        groups = {g.id: g.name for g in all_groups(session)}
         for person, role in list_roles(session):
-            scope = f" (group {role.group_id})" if role.group_id else ""
+            scope = f"\tgroup {groups[role.group_id]}" if role.group_id in groups else ""
             typer.echo(f"{person.ref}\t{role.role}{scope}")
 
 
 # Feature command groups register here (one line each).
-__import__("scheduler.cli", fromlist=["register"]).register(app)  # groups, nudge, digest, scheduler (issue 5)
+register_scheduler_commands(app)  # groups, nudge, digest, scheduler
 
 
 def main() -> None:

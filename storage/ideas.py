@@ -124,6 +124,12 @@ def ideas_by_author(session: Session, author: Person, *, limit: int = 50) -> lis
     return list(session.exec(query).all())
 
 
+def recent_ideas(session: Session, org_id: int, *, limit: int = 50) -> list[Idea]:
+    query = (select(Idea).where(Idea.org_id == org_id, col(Idea.withdrawn_at).is_(None))
+             .order_by(col(Idea.number).desc()).limit(limit))
+    return list(session.exec(query).all())
+
+
 def ideas_waiting_for_feedback(session: Session, org_id: int, *, limit: int = 50) -> list[Idea]:
     """Ideas no coach has answered yet (still Inkommen, no first feedback), oldest first."""
     query = (select(Idea).where(Idea.org_id == org_id, col(Idea.withdrawn_at).is_(None), Idea.stage == "new",

@@ -70,3 +70,12 @@ def test_bad_arguments_get_a_clear_message_not_a_traceback(database_url, args):
 def test_db_upgrade_is_repeatable(database_url):
     assert run(["db", "upgrade"], database_url).returncode == 0
     assert run(["db", "upgrade"], database_url).returncode == 0
+
+
+def test_a_manager_can_be_scoped_to_a_pilot_group(database_url):
+    assert run(["groups", "create", "Hemtjänsten Norr"], database_url).returncode == 0
+    granted = run(["roles", "grant", "slack:U42", "manager", "--group", "Hemtjänsten Norr"], database_url)
+    assert granted.returncode == 0, granted.stderr
+    assert "slack:U42\tmanager\tgroup Hemtjänsten Norr" in run(["roles", "list"], database_url).stdout
+    missing = run(["roles", "grant", "slack:U42", "manager", "--group", "Finns inte"], database_url)
+    assert missing.returncode == 2 and "Finns inte" in missing.stderr

@@ -115,6 +115,24 @@ def test_coach_sees_stage_buttons_others_do_not(anna, coach):
     assert coach.core.handle_action(coach.actor, ActionId.SET_STAGE, "1:in_review").kind == ReplyKind.INFO
 
 
+def test_a_manager_asks_for_details_and_sees_all_ideas_from_the_digest(core, db, anna, bertil):
+    from bot.core import Actor
+    from storage.people import get_or_create_org, get_or_create_person, grant_role
+
+    anna.say("/idé Första")
+    bertil.say("/idé Andra")
+    with db.session() as session:
+        org = get_or_create_org(session, "local")
+        grant_role(session, get_or_create_person(session, org, "shell", "maria"), "manager")
+    maria = Actor("shell", "maria")
+    assert [i.number for i in core.handle_action(maria, ActionId.LIST_ALL, "").ideas] == [2, 1]
+    assert [i.number for i in core.handle_action(anna.actor, ActionId.LIST_ALL, "").ideas] == [1]
+    assert "Komplettering begärd" in core.handle_action(maria, ActionId.REQUEST_INFO, "1").text
+    assert core.handle_action(bertil.actor, ActionId.REQUEST_INFO, "1").kind == ReplyKind.ERROR
+    assert "ansvarig" in core.handle_action(maria, ActionId.TAKE_OWNERSHIP, "2").text
+    assert core.handle_action(maria, ActionId.SET_STAGE, "2:pilot").kind == ReplyKind.ERROR  # not a coach
+
+
 def test_help_in_both_languages(core, anna):
     assert "/idé lista" in anna.say("/idé hjälp").text
     from bot.core import Actor

@@ -112,9 +112,30 @@ def show(ctx: Context, number: int) -> Reply:
                              comments=store.comments_for(ctx.session, found), is_coach=is_coach(ctx))
 
 
-def set_stage(ctx: Context, number: int, stage: str | None, comment: str = "", *, stage_word: str | None = None
-              ) -> Reply:
-    if not is_coach(ctx):
+def is_manager(ctx: Context) -> bool:
+    return has_role(ctx.session, ctx.person, "manager")
+
+
+def request_info(ctx: Context, number: int) -> Reply:
+    """"Be om komplettering" from a digest: coaches and managers may ask the author for more."""
+    if not (is_coach(ctx) or is_manager(ctx)):
+        return views.error(ctx.lang, "error.not_allowed")
+    return set_stage(ctx, number, "needs_info", allowed=True)
+
+
+def recent(ctx: Context) -> Reply:
+    """"Visa alla": the organisation's newest ideas for coaches and managers, one's own for others."""
+    if not (is_coach(ctx) or is_manager(ctx)):
+        return own_ideas(ctx)
+    found = store.recent_ideas(ctx.session, ctx.org.id, limit=50)
+    text = t(ctx.lang, "recent.text", count=len(found)) if found else t(ctx.lang, "recent.empty")
+    return Reply(ReplyKind.LIST, text, title=t(ctx.lang, "recent.title"), ideas=_lines_with_authors(ctx, found),
+                 locale=ctx.lang)
+
+
+def set_stage(ctx: Context, number: int, stage: str | None, comment: str = "", *, stage_word: str | None = None,
+              allowed: bool = False) -> Reply:
+    if not (allowed or is_coach(ctx)):
         return views.error(ctx.lang, "error.not_coach")
     if stage is None or stage not in BY_CODE:
         return views.error(ctx.lang, "error.unknown_stage", stage=stage_word or stage or "",
@@ -142,7 +163,7 @@ def set_stage(ctx: Context, number: int, stage: str | None, comment: str = "", *
 
 
 def take_ownership(ctx: Context, number: int) -> Reply:
-    if not is_coach(ctx) and not has_role(ctx.session, ctx.person, "manager"):
+    if not (is_coach(ctx) or is_manager(ctx)):
         return views.error(ctx.lang, "error.not_allowed")
     found = find(ctx, number)
     if isinstance(found, Reply):

@@ -150,11 +150,11 @@ class Core:
                     stage = value.split(":", 1)[1] if ":" in value else None
                     return ideas.set_stage(ctx, number or 0, stage)
                 case ActionId.REQUEST_INFO:
-                    return ideas.set_stage(ctx, number or 0, "needs_info")
+                    return ideas.request_info(ctx, number or 0)
                 case ActionId.TAKE_OWNERSHIP:
                     return ideas.take_ownership(ctx, number or 0)
                 case ActionId.LIST_ALL:
-                    return ideas.waiting(ctx) if ideas.is_coach(ctx) else ideas.own_ideas(ctx)
+                    return ideas.recent(ctx)
             handler = ACTIONS.get(action_id)
             reply = handler(ctx, action_id, value) if handler else None
             return reply or views.error(ctx.lang, "error.not_allowed")
