@@ -24,6 +24,7 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.core.context import Actor, Origin
+from bot.core.groups import answer_nudge, record_nudge_engagement
 from bot.core.replies import Reply, ReplyKind
 from bot.slack import blocks
 from bot.slack import payloads as p
@@ -199,8 +200,14 @@ class SlackListeners:
         origin = Origin(channel=channel, message_ref=ts, dedup_key=f"slack:event:{event_id}")
         parent = p.thread_parent(event)
         number = await self.call(self.core.idea_for_message, actor, channel, parent) if parent else None
+        answer = None
+        if number is None and parent:
+            # A reply in a nudge's thread answers the nudge: it is an idea, linked to the group and nudge.
+            answer = await self.call(answer_nudge, self.core, actor, text, thread_ref=parent, origin=origin)
         if number is not None:
             reply = await self.call(self.core.comment, actor, number, text, origin=origin)
+        elif answer is not None:
+            reply = answer
         else:
             reply = await self.call(self.core.handle_message, actor, text, origin=origin, forms=True)
         # Slack retries an event it thinks we missed; the core keeps one idea, this keeps one answer.
@@ -224,6 +231,8 @@ class SlackListeners:
         number = await self.call(self.core.idea_for_message, actor, item["channel"], item["ts"])
         if number is not None:
             await self.call(self.core.vote, actor, number)
+        else:  # a reaction on a nudge is engagement: that member gets no reminder this week
+            await self.call(record_nudge_engagement, self.core, actor, "reacted", message_ref=item["ts"])
 
     @after_ack("reaction")
     async def reaction_removed(self, ack: Ack, context: Ctx, body: dict[str, Any], event: dict[str, Any]) -> None:

@@ -17,6 +17,7 @@ from typing import Any
 from bot.config import Settings
 from bot.core import Actor, Core, Origin
 from bot.core.delivery import DeliveryError
+from bot.core.groups import record_nudge_engagement
 from bot.core.replies import ActionId, Reply, ReplyKind
 from bot.teams import extension
 from bot.teams.cards import (
@@ -252,4 +253,7 @@ class TeamsBot:
         number = await asyncio.to_thread(self.core.idea_for_message, actor, channel, activity["replyToId"])
         if number is not None:  # the like is the answer: no message
             await asyncio.to_thread(self.core.vote if liked else self.core.unvote, actor, number)
+        elif liked:  # a like on a nudge is engagement: that member gets no reminder this week
+            await asyncio.to_thread(record_nudge_engagement, self.core, actor, "reacted",
+                                    message_ref=activity["replyToId"])
         return Outcome()
