@@ -25,11 +25,9 @@ _SKIP = {"hoppa över", "hoppa", "skip", "-", "vet inte", "nej", "no"}
 def open_form(ctx: Context, idea_number: int | None = None, context: str = "") -> Reply:
     idea = None
     if idea_number is not None:
-        found = ideas.find(ctx, idea_number)
+        found = ideas.find_own(ctx, idea_number)
         if isinstance(found, Reply):
             return found
-        if found.author_id != ctx.person.id:
-            return views.error(ctx.lang, "error.not_author", number=idea_number)
         idea = found
     form = views.idea_form(ctx.lang, idea=idea, max_length=ctx.max_length, context=context)
     return Reply(ReplyKind.OPEN_FORM, form.title, form=form, idea_number=idea_number, locale=ctx.lang)
@@ -66,11 +64,9 @@ def submit_form(ctx: Context, values: Mapping[str, object], origin: Origin | Non
         return Reply(ReplyKind.ERROR, "; ".join(errors.values()), form=form, errors=errors, idea_number=idea_number,
                      locale=ctx.lang)
     if idea_number is not None:
-        found = ideas.find(ctx, idea_number)
+        found = ideas.find_own(ctx, idea_number)
         if isinstance(found, Reply):
             return found
-        if found.author_id != ctx.person.id:
-            return views.error(ctx.lang, "error.not_author", number=idea_number)
         store.update_details(ctx.session, found, **{k: cleaned[k] for k in (*TEXT_FIELDS, "anonymous")})
         return Reply(ReplyKind.INFO, t(ctx.lang, "details.saved", number=idea_number), idea_number=idea_number,
                      locale=ctx.lang)

@@ -58,6 +58,14 @@ def find(ctx: Context, number: int) -> Idea | Reply:
     return idea
 
 
+def find_own(ctx: Context, number: int) -> Idea | Reply:
+    """The caller's own idea, or the reply that says why not."""
+    found = find(ctx, number)
+    if isinstance(found, Reply) or found.author_id == ctx.person.id:
+        return found
+    return views.error(ctx.lang, "error.not_author", number=number)
+
+
 def own_ideas(ctx: Context) -> Reply:
     ideas = store.ideas_by_author(ctx.session, ctx.person)
     votes = store.vote_count(ctx.session, [i.id for i in ideas])
@@ -173,11 +181,9 @@ def take_ownership(ctx: Context, number: int) -> Reply:
 
 
 def withdraw(ctx: Context, number: int) -> Reply:
-    found = find(ctx, number)
+    found = find_own(ctx, number)
     if isinstance(found, Reply):
         return found
-    if found.author_id != ctx.person.id:
-        return views.error(ctx.lang, "error.not_author", number=number)
     store.withdraw_idea(ctx.session, found)
     return Reply(ReplyKind.INFO, t(ctx.lang, "undo.done", number=number), idea_number=number, locale=ctx.lang)
 

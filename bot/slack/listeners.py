@@ -224,25 +224,23 @@ class SlackListeners:
 
     @after_ack("reaction")
     async def reaction_added(self, ack: Ack, context: Ctx, body: dict[str, Any], event: dict[str, Any]) -> None:
-        item = event.get("item") or {}
-        if not p.is_vote_reaction(event.get("reaction")) or item.get("type") != "message":
-            return
-        actor = p.actor_from_event(body, event["user"], self.locale)
-        number = await self.call(self.core.idea_for_message, actor, item["channel"], item["ts"])
-        if number is not None:
-            await self.call(self.core.vote, actor, number)
-        else:  # a reaction on a nudge is engagement: that member gets no reminder this week
-            await self.call(record_nudge_engagement, self.core, actor, "reacted", message_ref=item["ts"])
+        await self._reaction(body, event, added=True)
 
     @after_ack("reaction")
     async def reaction_removed(self, ack: Ack, context: Ctx, body: dict[str, Any], event: dict[str, Any]) -> None:
+        await self._reaction(body, event, added=False)
+
+    async def _reaction(self, body: dict[str, Any], event: dict[str, Any], *, added: bool) -> None:
+        """:+1: on an idea's message is a vote (removing it takes the vote back); on a nudge, engagement."""
         item = event.get("item") or {}
         if not p.is_vote_reaction(event.get("reaction")) or item.get("type") != "message":
             return
         actor = p.actor_from_event(body, event["user"], self.locale)
         number = await self.call(self.core.idea_for_message, actor, item["channel"], item["ts"])
         if number is not None:
-            await self.call(self.core.unvote, actor, number)
+            await self.call(self.core.vote if added else self.core.unvote, actor, number)
+        elif added:  # the member engaged with the nudge: no reminder this week
+            await self.call(record_nudge_engagement, self.core, actor, "reacted", message_ref=item["ts"])
 
     @after_ack("app_home")
     async def app_home_opened(self, ack: Ack, context: Ctx, body: dict[str, Any], event: dict[str, Any],

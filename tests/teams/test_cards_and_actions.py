@@ -152,12 +152,7 @@ def test_like_on_an_idea_card_in_a_channel_is_a_vote(teams_bot: TeamsBotUnderTes
     teams_bot.post(channel_mention(service_url, "idé Gemensamma cykelpumpar", user="aad-richard"))
     [reply] = teams_bot.stand_in.wait_for(1)
     _wait_until_linked(db)
-    reaction = fixture("message_reaction_added.json")
-    reaction.update(serviceUrl=service_url, replyToId=reply.answered_id, id="f:reaction-1")
-    reaction["from"] = {"id": "29:member-aad-megan", "aadObjectId": "aad-megan"}
-    reaction["recipient"] = {"id": BOT_ID}
-    reaction["conversation"]["id"] = "19:channel@thread.tacv2"
-    reaction["channelData"]["tenant"]["id"] = TENANT
+    reaction = megans_like(service_url, reply.answered_id, "f:reaction-1")
 
     assert teams_bot.post(reaction).status_code == 200
     assert teams_bot.post(reaction).status_code == 200  # redelivered: still one vote
@@ -172,19 +167,23 @@ def test_unlike_on_an_idea_card_takes_the_vote_back(teams_bot: TeamsBotUnderTest
     teams_bot.post(channel_mention(service_url, "idé Laddplatser för tjänstecyklar", user="aad-richard"))
     [reply] = teams_bot.stand_in.wait_for(1)
     _wait_until_linked(db)
-    reaction = fixture("message_reaction_added.json")
-    reaction.update(serviceUrl=service_url, replyToId=reply.answered_id, id="f:reaction-2")
+    assert teams_bot.post(megans_like(service_url, reply.answered_id, "f:reaction-2")).status_code == 200
+    removed = megans_like(service_url, reply.answered_id, "f:reaction-3", fixture_name="message_reaction_removed.json")
+    assert teams_bot.post(removed).status_code == 200
+    with db.session() as session:
+        assert session.exec(select(Vote)).all() == []
+
+
+def megans_like(service_url: str, reply_to: str, activity_id: str,
+                fixture_name: str = "message_reaction_added.json") -> dict:
+    """Megan likes (or un-likes) the bot's card in the team channel."""
+    reaction = fixture(fixture_name)
+    reaction.update(serviceUrl=service_url, replyToId=reply_to, id=activity_id)
     reaction["from"] = {"id": "29:member-aad-megan", "aadObjectId": "aad-megan"}
     reaction["recipient"] = {"id": BOT_ID}
     reaction["conversation"]["id"] = "19:channel@thread.tacv2"
     reaction["channelData"]["tenant"]["id"] = TENANT
-    assert teams_bot.post(reaction).status_code == 200
-    removed = fixture("message_reaction_removed.json")
-    removed.update({k: reaction[k] for k in ("serviceUrl", "replyToId", "from", "recipient", "conversation",
-                                             "channelData")}, id="f:reaction-3")
-    assert teams_bot.post(removed).status_code == 200
-    with db.session() as session:
-        assert session.exec(select(Vote)).all() == []
+    return reaction
 
 
 def _wait_until_linked(db: Database) -> None:
