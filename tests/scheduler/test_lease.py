@@ -51,14 +51,15 @@ def test_the_scheduler_starts_with_named_days_explicit_zones_and_a_grace_and_sto
 
 
 def test_serve_runs_the_scheduler_in_its_lifespan_and_stops_it_with_the_app(db, settings):
-    from starlette.testclient import TestClient
+    import httpx
 
     from bot.web.app import create_app
+    from tests.slack.conftest import AppServer
     from tests.slack.standin import wait_until
 
     app = create_app(settings, db, run_scheduler=True)
-    with TestClient(app) as client:
-        assert client.get("/healthz").status_code == 200
+    with AppServer(app) as served:  # uvicorn on a real port, lifespan and all
+        assert httpx.get(f"{served.url}/healthz").status_code == 200
 
         def leased() -> bool:
             with db.session() as session:
