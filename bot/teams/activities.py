@@ -137,10 +137,12 @@ class TeamsBot:
         personal = conversation_type(activity) == PERSONAL
         if not personal and not mentions_bot(activity):
             return Outcome()  # channel chatter not addressed to the bot
+        text = message_text(activity)
+        # The core first (its dedup key keeps a redelivered idea once), then the mark that stops a second
+        # answer: marking first would lose the message if the process died between the two.
+        reply = await asyncio.to_thread(self.core.handle_message, actor, text, self._origin(activity), forms=True)
         if not await asyncio.to_thread(self.core.first_time, activity_key(activity, "teams:inbound")):
             return Outcome()  # a redelivery: it was answered the first time
-        text = message_text(activity)
-        reply = await asyncio.to_thread(self.core.handle_message, actor, text, self._origin(activity), forms=True)
         return Outcome(followups=[self._replier(activity, actor, reply)])
 
     def _origin(self, activity: dict[str, Any], **extra: Any) -> Origin:

@@ -58,6 +58,24 @@ def test_redelivered_activity_keeps_one_idea_and_sends_one_reply(teams_bot: Team
     assert len(teams_bot.stand_in.wait_for(2, timeout=0.3)) == 1
 
 
+def test_redelivery_after_a_crash_mid_message_still_answers_and_keeps_one_idea(teams_bot: TeamsBotUnderTest,
+                                                                              teams_settings, db: Database) -> None:
+    """The first delivery stored the idea and then the process died before it answered: Teams redelivers."""
+    from bot.core import Actor, Core, Origin
+    from bot.teams.activities import activity_key
+
+    activity = personal_message(teams_bot.stand_in.service_url, "idé Fler laddplatser för elcyklar")
+    actor = Actor("teams", activity["from"]["aadObjectId"], workspace=activity["conversation"].get("tenantId"))
+    first_attempt = Core(db, teams_settings)
+    first_attempt.handle_message(actor, "idé Fler laddplatser för elcyklar", Origin(dedup_key=activity_key(activity)))
+
+    assert teams_bot.post(activity).status_code == 200
+
+    assert len(_ideas(db)) == 1
+    [reply] = teams_bot.stand_in.wait_for(1)
+    assert "#1" in _texts(_card(reply))
+
+
 def test_channel_mention_keeps_one_idea_without_the_mention_text(teams_bot: TeamsBotUnderTest, db: Database) -> None:
     activity = channel_mention(teams_bot.stand_in.service_url, "idé Gemensam bilpool för hemtjänsten")
 
