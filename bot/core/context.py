@@ -47,3 +47,4 @@ class Context:
     lang: str
     max_length: int
     forms: bool = False
+    timezone: str = "Europe/Stockholm"  # the organisation's (IDESLUSS_TIMEZONE): what "this week" means

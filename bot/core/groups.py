@@ -32,10 +32,8 @@ VERBS = ("lista", "list", "skapa", "create", "lägg till", "add", "ta bort", "re
 PAUSE = re.compile(r"^(\d{1,2})\s*(v|w|veckor|vecka|weeks?|d|dagar|dag|days?)$")
 
 
-def _week_now() -> str:
-    from bot.config import get_settings
-
-    year, week, _ = datetime.now(ZoneInfo(get_settings().timezone)).isocalendar()
+def _week_now(timezone: str) -> str:
+    year, week, _ = datetime.now(ZoneInfo(timezone)).isocalendar()
     return f"{year}-W{week:02d}"
 
 
@@ -161,7 +159,7 @@ def link_capture_to_nudge(ctx: Context, origin: Origin) -> Origin:
     if nudge_id is not None:
         nudge = ctx.session.get(Nudge, nudge_id)
     elif ctx.person.id is not None:
-        nudge = nudge_store.latest_nudge_for_member(ctx.session, ctx.person.id, _week_now())
+        nudge = nudge_store.latest_nudge_for_member(ctx.session, ctx.person.id, _week_now(ctx.timezone))
     if nudge is None or nudge.org_id != ctx.org.id:
         return origin
     nudge_store.record_engagement(ctx.session, nudge.id, ctx.person.id, nudge_store.ANSWERED)

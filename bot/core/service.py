@@ -49,7 +49,7 @@ class Core:
                                           display_name=actor.display_name, locale=actor.locale,
                                           timezone=actor.timezone)
             lang = language(actor.locale or person.locale, language(self.settings.default_locale))
-            yield Context(session, org, person, lang, self.settings.max_idea_length, forms)
+            yield Context(session, org, person, lang, self.settings.max_idea_length, forms, self.settings.timezone)
 
     def _run(self, actor: Actor, work: Callable[[Context], T], *, forms: bool = False) -> T | Reply:
         """Run a use case in one transaction; any failure becomes a polite reply, never a traceback in chat.
