@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
+from storage.db import insert_for
 from storage.models import ConversationRef, Person, utcnow
 
 PERSONAL = "personal"
@@ -41,9 +41,8 @@ def save_ref(session: Session, ref: RefData, platform: str = "teams") -> None:
         "service_url": ref.service_url, "tenant_id": ref.tenant_id, "bot_id": ref.bot_id,
         "user_id": ref.user_id, "member_id": ref.member_id, "updated_at": utcnow(),
     }
-    module = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     changes = {k: v for k, v in values.items() if k not in ("platform", "conversation_id") and v is not None}
-    stmt = module.insert(ConversationRef).values(**values).on_conflict_do_update(
+    stmt = insert_for(session, ConversationRef).values(**values).on_conflict_do_update(
         index_elements=["platform", "conversation_id"], set_=changes)
     session.execute(stmt)
 

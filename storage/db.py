@@ -84,6 +84,17 @@ class Database:
         self.engine.dispose()
 
 
+def insert_for(session: Session, model: type):  # type: ignore[no-untyped-def]
+    """An INSERT construct of the session's dialect, for ON CONFLICT DO NOTHING / DO UPDATE.
+
+    SQLite and PostgreSQL spell upserts alike, but SQLAlchemy keeps them in dialect modules.
+    """
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    module = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    return module.insert(model)
+
+
 def is_transient(exc: BaseException) -> bool:
     """A failure that a second attempt of the same transaction may not meet (deadlock, lock timeout)."""
     from sqlalchemy.exc import DBAPIError

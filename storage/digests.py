@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from sqlalchemy import func
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
+from storage.db import insert_for
 from storage.groups import memberships
 from storage.models import DigestLog, Idea, Person, Role, StageChange, Vote, utcnow
 from storage.nudges import stats_by_group
@@ -82,8 +82,7 @@ def last_digests(session: Session, person_ids: Sequence[int], before_week: str) 
 
 
 def log_digest(session: Session, person_id: int, week: str, covered_until: datetime) -> bool:
-    module = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    inserted = session.execute(module.insert(DigestLog).values(
+    inserted = session.execute(insert_for(session, DigestLog).values(
         person_id=person_id, week=week, covered_until=covered_until, created_at=utcnow())
         .on_conflict_do_nothing(index_elements=["person_id", "week"]).returning(DigestLog.id)).scalar_one_or_none()
     return inserted is not None

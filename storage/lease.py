@@ -9,9 +9,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sqlalchemy import or_, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
+from storage.db import insert_for
 from storage.models import SchedulerLease, utcnow
 
 
@@ -28,9 +28,8 @@ def try_acquire(session: Session, name: str, holder: str, *, duration: timedelta
     )
     if result.rowcount:
         return True
-    module = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     inserted = session.execute(
-        module.insert(SchedulerLease).values(name=name, holder=holder, expires_at=expires)
+        insert_for(session, SchedulerLease).values(name=name, holder=holder, expires_at=expires)
         .on_conflict_do_nothing(index_elements=["name"]).returning(SchedulerLease.name)
     ).scalar_one_or_none()
     return inserted is not None

@@ -6,24 +6,20 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import func, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
+from storage.db import insert_for
 from storage.models import GroupMember, Idea, Nudge, NudgeDelivery, NudgeEngagement, Person, utcnow
 
 ANSWERED, REPLIED, REACTED, SKIPPED = "answered", "replied", "reacted", "skipped"
 ENGAGEMENTS = (ANSWERED, REPLIED, REACTED, SKIPPED)
 
 
-def _insert(session: Session):  # type: ignore[no-untyped-def]
-    return postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-
-
 def get_or_create_nudge(session: Session, *, group_id: int, org_id: int, local_date: str, week: str,
                         prompt_sv: str, prompt_en: str, manual: bool, now: datetime | None = None) -> Nudge:
     """The group's nudge of that local day; a second call (rerun, second replica) returns the same row."""
     key = f"{group_id}:{local_date}"
-    session.execute(_insert(session).insert(Nudge).values(
+    session.execute(insert_for(session, Nudge).values(
         key=key, group_id=group_id, org_id=org_id, week=week, local_date=local_date, prompt_sv=prompt_sv,
         prompt_en=prompt_en, manual=manual, created_at=now or utcnow()).on_conflict_do_nothing(index_elements=["key"]))
     return session.exec(select(Nudge).where(Nudge.key == key)).one()
@@ -31,7 +27,7 @@ def get_or_create_nudge(session: Session, *, group_id: int, org_id: int, local_d
 
 def add_delivery(session: Session, nudge: Nudge, *, outbox_key: str, kind: str, platform: str,
                  person_id: int | None) -> None:
-    session.execute(_insert(session).insert(NudgeDelivery).values(
+    session.execute(insert_for(session, NudgeDelivery).values(
         nudge_id=nudge.id, outbox_key=outbox_key, kind=kind, person_id=person_id, platform=platform,
         created_at=utcnow()).on_conflict_do_nothing(index_elements=["outbox_key"]))
 
@@ -53,7 +49,7 @@ def record_engagement(session: Session, nudge_id: int, person_id: int, kind: str
     """Remember that the person engaged with the nudge; True the first time for this kind."""
     if kind not in ENGAGEMENTS:
         raise ValueError(kind)
-    inserted = session.execute(_insert(session).insert(NudgeEngagement).values(
+    inserted = session.execute(insert_for(session, NudgeEngagement).values(
         nudge_id=nudge_id, person_id=person_id, kind=kind, created_at=utcnow())
         .on_conflict_do_nothing(index_elements=["nudge_id", "person_id", "kind"])
         .returning(NudgeEngagement.id)).scalar_one_or_none()

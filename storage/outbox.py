@@ -12,9 +12,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import or_, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
+from storage.db import insert_for
 from storage.models import OutboxMessage, utcnow
 
 PENDING, SENDING, SENT, FAILED, DEAD = "pending", "sending", "sent", "failed", "dead"
@@ -33,12 +33,6 @@ class NewMessage:
     due_at: datetime | None = None
 
 
-def _insert_ignore(session: Session):  # type: ignore[no-untyped-def]
-    dialect = session.get_bind().dialect.name
-    module = postgresql if dialect == "postgresql" else sqlite
-    return module.insert(OutboxMessage)
-
-
 def enqueue(session: Session, message: NewMessage) -> bool:
     """Add the message unless one with the same key exists. True when it was added."""
     values = {
@@ -55,7 +49,7 @@ def enqueue(session: Session, message: NewMessage) -> bool:
         "attempts": 0,
         "created_at": utcnow(),
     }
-    stmt = (_insert_ignore(session).values(**values).on_conflict_do_nothing(index_elements=["key"])
+    stmt = (insert_for(session, OutboxMessage).values(**values).on_conflict_do_nothing(index_elements=["key"])
             .returning(OutboxMessage.id))
     return session.execute(stmt).scalar_one_or_none() is not None
 

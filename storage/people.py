@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from sqlalchemy import func
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
+from storage.db import insert_for
 from storage.models import Organisation, Person, Role, utcnow
 
 ROLES = ("coach", "manager", "admin")
@@ -24,17 +24,19 @@ def parse_person_ref(ref: str) -> tuple[str, str]:
     return platform, user_id
 
 
-def _insert_ignore(session: Session, model: type, **values: object) -> None:
-    """INSERT … ON CONFLICT DO NOTHING: concurrent first sightings of the same row never fail."""
-    module = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    session.execute(module.insert(model).values(**values).on_conflict_do_nothing())
+def _insert_ignore(session: Session, row: Organisation | Person) -> None:
+    """INSERT … ON CONFLICT DO NOTHING: concurrent first sightings of the same row never fail.
+
+    The values come from the model instance, so its defaults stay the only place defaults are written.
+    """
+    values = row.model_dump(exclude={"id"})
+    session.execute(insert_for(session, type(row)).values(**values).on_conflict_do_nothing())
 
 
 def get_or_create_org(session: Session, key: str, name: str | None = None) -> Organisation:
     org = session.exec(select(Organisation).where(Organisation.key == key)).first()
     if org is None:
-        _insert_ignore(session, Organisation, key=key, name=name or key, next_idea_number=1, first_feedback_days=10,
-                       created_at=utcnow())
+        _insert_ignore(session, Organisation(key=key, name=name or key))
         org = session.exec(select(Organisation).where(Organisation.key == key)).one()
     return org
 
@@ -57,9 +59,8 @@ def get_or_create_person(
     """Find the person, filling in what the platform told us this time; create them on first sight."""
     person = get_person(session, platform, user_id)
     if person is None:
-        _insert_ignore(session, Person, org_id=org.id, platform=platform, user_id=user_id, workspace=workspace,
-                       display_name=display_name, locale=locale, timezone=timezone, unreachable=False,
-                       nudges_opt_out=False, created_at=utcnow())
+        _insert_ignore(session, Person(org_id=org.id, platform=platform, user_id=user_id, workspace=workspace,
+                                       display_name=display_name, locale=locale, timezone=timezone))
         person = get_person(session, platform, user_id)
         assert person is not None
         return person
