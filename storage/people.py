@@ -75,10 +75,11 @@ def get_or_create_person(
     return person
 
 
-def has_role(session: Session, person: Person, role: str) -> bool:
+def has_role(session: Session, person: Person, *roles: str) -> bool:
+    """True when the person has any of `roles` (in any scope): one query however many roles are asked."""
     if person.id is None:
         return False
-    query = select(func.count()).select_from(Role).where(Role.person_id == person.id, Role.role == role)
+    query = select(func.count()).select_from(Role).where(Role.person_id == person.id, col(Role.role).in_(roles))
     return session.exec(query).one() > 0
 
 

@@ -19,7 +19,7 @@ from storage.text import clean_text
 
 
 def is_coach(ctx: Context) -> bool:
-    return has_role(ctx.session, ctx.person, "coach") or has_role(ctx.session, ctx.person, "admin")
+    return has_role(ctx.session, ctx.person, "coach", "admin")
 
 
 def too_long(ctx: Context, text: str) -> Reply | None:
@@ -120,20 +120,20 @@ def show(ctx: Context, number: int) -> Reply:
                              comments=store.comments_for(ctx.session, found), is_coach=is_coach(ctx))
 
 
-def is_manager(ctx: Context) -> bool:
-    return has_role(ctx.session, ctx.person, "manager")
+def is_coach_or_manager(ctx: Context) -> bool:
+    return has_role(ctx.session, ctx.person, "coach", "admin", "manager")
 
 
 def request_info(ctx: Context, number: int) -> Reply:
     """"Be om komplettering" from a digest: coaches and managers may ask the author for more."""
-    if not (is_coach(ctx) or is_manager(ctx)):
+    if not is_coach_or_manager(ctx):
         return views.error(ctx.lang, "error.not_allowed")
     return set_stage(ctx, number, "needs_info", allowed=True)
 
 
 def recent(ctx: Context) -> Reply:
     """"Visa alla": the organisation's newest ideas for coaches and managers, one's own for others."""
-    if not (is_coach(ctx) or is_manager(ctx)):
+    if not is_coach_or_manager(ctx):
         return own_ideas(ctx)
     found = store.recent_ideas(ctx.session, ctx.org.id, limit=50)
     text = t(ctx.lang, "recent.text", count=len(found)) if found else t(ctx.lang, "recent.empty")
@@ -171,7 +171,7 @@ def set_stage(ctx: Context, number: int, stage: str | None, comment: str = "", *
 
 
 def take_ownership(ctx: Context, number: int) -> Reply:
-    if not (is_coach(ctx) or is_manager(ctx)):
+    if not is_coach_or_manager(ctx):
         return views.error(ctx.lang, "error.not_allowed")
     found = find(ctx, number)
     if isinstance(found, Reply):
