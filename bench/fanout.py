@@ -25,10 +25,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bot.config import Settings  # noqa: E402
 from bot.core.replies import Reply, ReplyKind  # noqa: E402
+from bot.slack.client import make_web_client  # noqa: E402
 from bot.slack.sender import SlackSender  # noqa: E402
 from scheduler.dispatcher import Dispatcher  # noqa: E402
 from scheduler.ratelimit import Limits  # noqa: E402
-from scheduler.senders import slack_client_for_dispatch  # noqa: E402
 from storage import outbox  # noqa: E402
 from storage.db import Database  # noqa: E402
 from tests.slack.standin import SlackStandIn  # noqa: E402
@@ -88,7 +88,7 @@ def run(url: str, count: int, rate: int, client_rate: float, concurrency: int) -
     keys = fill(db, count)
     with RateLimitedStandIn(rate) as standin:
         settings = Settings(database_url=url, slack_bot_token="xoxb-bench", slack_api_url=standin.api_url)
-        dispatcher = Dispatcher(db, {"slack": SlackSender(slack_client_for_dispatch(settings))},
+        dispatcher = Dispatcher(db, {"slack": SlackSender(make_web_client(settings, retry_rate_limits=False))},
                                 concurrency=concurrency, limits=Limits(slack_per_workspace=client_rate))
         started = time.perf_counter()
         asyncio.run(dispatcher.drain(max_wait=5))

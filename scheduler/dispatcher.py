@@ -29,7 +29,7 @@ from bot.core.delivery import Delivery, OutboundMessage, PermanentDeliveryError,
 from bot.core.replies import Reply
 from scheduler.clock import SystemClock
 from scheduler.ratelimit import Limits, RateLimiter
-from storage import nudges, outbox
+from storage import ideas, nudges, outbox
 from storage.db import Database
 from storage.models import OutboxMessage
 
@@ -48,6 +48,20 @@ def backoff(attempt: int, *, base: float = 5.0, cap: float = 3600.0) -> float:
 def _remember_nudge_message(session: Session, row: OutboxMessage, delivery: Delivery) -> None:
     if row.key.startswith("nudge:"):
         nudges.record_sent(session, row.key, delivery.message_id)
+
+
+def _remember_idea_message(session: Session, row: OutboxMessage, delivery: Delivery) -> None:
+    """A delivered message about an idea stands for it, on every platform: a reaction on it is a vote and a
+    reply in its thread a comment. Recorded in the transaction that marks the row sent."""
+    number = json.loads(row.payload).get("idea_number")
+    if number is None or row.org_id is None or not delivery.channel or not delivery.message_id:
+        return
+    idea = ideas.get_idea(session, row.org_id, int(number))
+    if idea is not None:
+        ideas.link_message(session, idea, row.platform, delivery.channel, delivery.message_id)
+
+
+SENT_HOOKS: list[SentHook] = [_remember_nudge_message, _remember_idea_message]
 
 
 @dataclass(slots=True)
@@ -85,7 +99,7 @@ class Dispatcher:
         self.clock = clock or SystemClock()
         self.limiter = RateLimiter(limits, self.clock)
         self.stale_after = stale_after
-        self.sent_hooks = [_remember_nudge_message] if sent_hooks is None else sent_hooks
+        self.sent_hooks = SENT_HOOKS if sent_hooks is None else sent_hooks
 
     @classmethod
     def from_settings(cls, settings: Settings, db: Database, senders: Mapping[str, Sender], **kwargs: Any
@@ -143,10 +157,16 @@ class Dispatcher:
         return outbox.SENT
 
     def _mark_sent(self, row: OutboxMessage, delivery: Delivery) -> None:
+        """Mark the row sent in a transaction of its own: a hook that fails must never undo that (the row
+        would be claimed again and the message sent twice)."""
         with self.db.session() as session:
             outbox.mark_sent(session, row.id, message_id=delivery.message_id, now=self.clock.now())
-            for hook in self.sent_hooks:
-                hook(session, row, delivery)
+        for hook in self.sent_hooks:
+            try:
+                with self.db.session() as session:
+                    hook(session, row, delivery)
+            except Exception:
+                log.warning("outbox: after-send bookkeeping for %s failed", row.key, exc_info=True)
 
     async def _write(self, fn: Callable[..., None], row_id: int | None, **kwargs: object) -> None:
         def work() -> None:

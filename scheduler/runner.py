@@ -175,6 +175,4 @@ class SchedulerService:
 
 def start_scheduler(settings: Settings, db: Database, senders: Mapping[str, Sender]) -> SchedulerService:
     """The web app's hook (`idesluss serve` without --no-scheduler): returns a handle with `.shutdown()`."""
-    from scheduler.senders import for_dispatch
-
-    return SchedulerService(settings, db, for_dispatch(settings, senders)).start()
+    return SchedulerService(settings, db, senders).start()

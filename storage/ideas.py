@@ -14,6 +14,7 @@ from sqlalchemy import func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from storage.db import insert_for
 from storage.models import (
     Comment,
     Idea,
@@ -231,11 +232,10 @@ def comments_for(session: Session, idea: Idea) -> list[tuple[Comment, Person]]:
 
 
 def link_message(session: Session, idea: Idea, platform: str, channel: str, message_ref: str) -> None:
-    exists = session.exec(select(IdeaMessage).where(IdeaMessage.platform == platform, IdeaMessage.channel == channel,
-                                                    IdeaMessage.message_ref == message_ref)).first()
-    if exists is None:
-        session.add(IdeaMessage(idea_id=idea.id, platform=platform, channel=channel, message_ref=message_ref))
-        session.flush()
+    """Remember that a platform message shows the idea (idempotent, safe against a concurrent link)."""
+    session.execute(insert_for(session, IdeaMessage).values(
+        idea_id=idea.id, platform=platform, channel=channel, message_ref=message_ref, created_at=utcnow(),
+    ).on_conflict_do_nothing())
 
 
 def idea_for_message(session: Session, platform: str, channel: str, message_ref: str) -> Idea | None:

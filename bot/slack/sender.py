@@ -7,16 +7,12 @@ the dispatcher's three outcomes: try later (`RateLimited`, `DeliveryError`) or n
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import Awaitable, Callable
-from typing import Any
 
 import aiohttp
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.core.context import Actor
 from bot.core.delivery import Delivery, DeliveryError, OutboundMessage, PermanentDeliveryError, RateLimited
 from bot.slack import blocks
 
@@ -44,34 +40,13 @@ def _retry_after(error: SlackApiError) -> float:
     return DEFAULT_RETRY_AFTER
 
 
-OnDelivered = Callable[[OutboundMessage, Delivery], Awaitable[None]]
-
-
-def remember_idea_messages(core: Any) -> OnDelivered:
-    """After a notification about an idea reached someone's DM, remember that message as the idea's:
-    a reply in its thread is then a comment and a :+1: on it a vote, like on any other idea message."""
-
-    async def remember(message: OutboundMessage, delivery: Delivery) -> None:
-        number = message.reply.idea_number
-        if number is None or not delivery.channel or not delivery.message_id:
-            return
-        actor = Actor(platform="slack", user_id=message.recipient, workspace=message.workspace)
-        try:
-            await asyncio.to_thread(core.link_message, actor, number, delivery.channel, delivery.message_id)
-        except Exception:  # the message is out; failing to remember it must not make it go out again
-            log.warning("could not link delivered message %s to idea #%s", message.key, number, exc_info=True)
-
-    return remember
-
-
 class SlackSender:
     """`bot.core.delivery.Sender` for Slack."""
 
     platform = "slack"
 
-    def __init__(self, client: AsyncWebClient, *, on_delivered: OnDelivered | None = None) -> None:
+    def __init__(self, client: AsyncWebClient) -> None:
         self.client = client
-        self.on_delivered = on_delivered
 
     async def send(self, message: OutboundMessage) -> Delivery:
         payload = blocks.message(message.reply)
@@ -93,7 +68,4 @@ class SlackSender:
             raise DeliveryError(f"slack: {code or status}") from error
         except (TimeoutError, aiohttp.ClientError, OSError, SlackClientError) as error:
             raise DeliveryError(f"slack: {type(error).__name__}") from error
-        delivery = Delivery(message_id=response.get("ts"), channel=response.get("channel"))
-        if self.on_delivered is not None:
-            await self.on_delivered(message, delivery)
-        return delivery
+        return Delivery(message_id=response.get("ts"), channel=response.get("channel"))

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import importlib
-import inspect
 import logging
 from collections.abc import AsyncIterator
 from typing import Any
@@ -35,36 +33,6 @@ def slack_http_configured(settings: Settings) -> bool:
     return bool(settings.slack_signing_secret and settings.slack_bot_token)
 
 
-def start_scheduler(settings: Settings, db: Database, senders: dict[str, Sender]) -> Any:
-    """The scheduler's hook. `scheduler.runner` is imported lazily: until it exists, serving goes on
-    without background jobs instead of failing."""
-    try:
-        runner = importlib.import_module("scheduler.runner")
-    except ModuleNotFoundError as error:
-        if error.name in ("scheduler.runner", "scheduler"):
-            log.info("no scheduler.runner module yet: serving without background jobs")
-            return None
-        raise
-    return runner.start_scheduler(settings, db, senders)
-
-
-async def _maybe_await(value: Any) -> Any:
-    return await value if inspect.isawaitable(value) else value
-
-
-async def _stop(handle: Any) -> None:
-    """Stop what start_scheduler returned; a blocking shutdown (APScheduler waits for running jobs) runs
-    in a thread so the loop can finish the requests still in flight."""
-    for name in ("shutdown", "stop", "close"):
-        method = getattr(handle, name, None)
-        if callable(method):
-            if inspect.iscoroutinefunction(method):
-                await method()
-            else:
-                await asyncio.to_thread(method)
-            return
-
-
 def create_app(settings: Settings, db: Database | None = None, *, core: Any = None, slack_client: Any = None,
                socket_mode: bool = False, run_scheduler: bool = False, metrics: Metrics | None = None) -> Starlette:
     db = db or Database(settings.database_url)
@@ -80,12 +48,12 @@ def create_app(settings: Settings, db: Database | None = None, *, core: Any = No
     if slack_http_configured(settings) or (socket_mode and settings.slack_bot_token):
         from bot.slack.app import build_slack_app
         from bot.slack.client import make_web_client
-        from bot.slack.sender import SlackSender, remember_idea_messages
+        from bot.slack.sender import SlackSender
 
         slack_client = slack_client or make_web_client(settings)
         slack_app = build_slack_app(settings, core, client=slack_client, on_captured=metrics.captured,
                                     on_error=metrics.error)
-        senders["slack"] = SlackSender(slack_client, on_delivered=remember_idea_messages(core))
+        senders["slack"] = SlackSender(make_web_client(settings, retry_rate_limits=False))
         if slack_http_configured(settings):
             from bot.slack.http import slack_routes
 
@@ -123,12 +91,14 @@ def create_app(settings: Settings, db: Database | None = None, *, core: Any = No
             await socket_handler.connect_async()
             log.info("slack: connected over Socket Mode")
         if run_scheduler:
-            scheduler = await _maybe_await(await asyncio.to_thread(start_scheduler, settings, db, senders))
+            from scheduler.runner import start_scheduler
+
+            scheduler = await asyncio.to_thread(start_scheduler, settings, db, senders)
         try:
             yield
         finally:
-            if scheduler is not None:
-                await _stop(scheduler)
+            if scheduler is not None:  # APScheduler waits for running jobs: off the loop
+                await asyncio.to_thread(scheduler.shutdown)
             if socket_handler is not None:
                 await socket_handler.close_async()
 

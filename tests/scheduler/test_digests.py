@@ -194,8 +194,8 @@ def test_two_lease_holders_racing_without_the_lease_still_send_once(db, core, sc
     """Even if both replicas thought they led (a lease handover mid-run), outbox keys and SKIP LOCKED hold."""
     import threading
 
+    from bot.slack.client import make_web_client
     from bot.slack.sender import SlackSender
-    from scheduler.senders import slack_client_for_dispatch
 
     for n in range(6):
         make_manager(db, f"slack:UM{n}")
@@ -208,7 +208,7 @@ def test_two_lease_holders_racing_without_the_lease_still_send_once(db, core, sc
         own = Database(sched_settings.database_url)
         barrier.wait()
         build_digests(own, sched_settings, now=utcnow())
-        sender = SlackSender(slack_client_for_dispatch(sched_settings))
+        sender = SlackSender(make_web_client(sched_settings, retry_rate_limits=False))
         asyncio.run(Dispatcher(own, {"slack": sender}, worker=name).drain(max_wait=0))
         own.dispose()
 

@@ -13,10 +13,10 @@ from datetime import timedelta
 from sqlmodel import select
 
 from bot.core.replies import Reply, ReplyKind
+from bot.slack.client import make_web_client
 from scheduler.clock import ManualClock
 from scheduler.dispatcher import Dispatcher
 from scheduler.ratelimit import Limits
-from scheduler.senders import slack_client_for_dispatch
 from storage import outbox
 from storage.models import OutboxMessage, utcnow
 from tests.slack.standin import wait_until
@@ -40,7 +40,7 @@ def rows(db) -> dict[str, OutboxMessage]:  # type: ignore[no-untyped-def]
 def slack_dispatcher(db, settings, clock, **kw):  # type: ignore[no-untyped-def]
     from bot.slack.sender import SlackSender
 
-    return Dispatcher(db, {"slack": SlackSender(slack_client_for_dispatch(settings))}, clock=clock, **kw)
+    return Dispatcher(db, {"slack": SlackSender(make_web_client(settings, retry_rate_limits=False))}, clock=clock, **kw)
 
 
 def test_a_429_pauses_the_workspace_for_retry_after_and_burns_no_attempt(db, sched_settings, standin):
@@ -97,10 +97,10 @@ from scheduler.dispatcher import Dispatcher
 from scheduler.ratelimit import Limits
 from storage.db import Database
 from bot.slack.sender import SlackSender
-from scheduler.senders import slack_client_for_dispatch
+from bot.slack.client import make_web_client
 settings = Settings(database_url=sys.argv[1], slack_bot_token="xoxb-test", slack_api_url=sys.argv[2])
 db = Database(sys.argv[1])
-d = Dispatcher(db, {"slack": SlackSender(slack_client_for_dispatch(settings))}, batch=50, concurrency=5,
+d = Dispatcher(db, {"slack": SlackSender(make_web_client(settings, retry_rate_limits=False))}, batch=50, concurrency=5,
                limits=Limits(slack_per_workspace=40))
 asyncio.run(d.drain(max_wait=0))
 """
@@ -131,3 +131,25 @@ def test_a_dispatcher_killed_mid_batch_loses_nothing_and_repeats_at_most_what_wa
     # Only rows still `sending` at the kill can repeat, and no more than were on the wire (concurrency 5).
     assert set(duplicated) <= set(in_flight) and len(duplicated) <= 5
     assert {r.state for r in rows(db).values()} == {outbox.SENT}
+
+
+def test_a_failing_after_send_hook_never_undoes_sent_and_the_message_goes_out_once(db):
+    import io
+
+    from bot.shell import ShellSender
+    from storage import outbox as store
+
+    with db.session() as session:
+        store.enqueue(session, store.NewMessage(key="stage:1:1", platform="shell", recipient="anna",
+                                                payload={"kind": "notification", "text": "Din idé har ny status"}))
+
+    def broken_hook(session, row, delivery):  # type: ignore[no-untyped-def]
+        raise RuntimeError("bookkeeping failed")
+
+    out = io.StringIO()
+    dispatcher = Dispatcher(db, {"shell": ShellSender(out)}, sent_hooks=[broken_hook])
+    assert asyncio.run(dispatcher.run_once()).sent == 1
+    assert asyncio.run(dispatcher.run_once()).sent == 0
+    with db.session() as session:
+        assert store.counts_by_state(session) == {"sent": 1}
+    assert out.getvalue().count("Din idé har ny status") == 1

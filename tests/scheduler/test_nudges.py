@@ -134,13 +134,13 @@ def test_nudge_send_from_the_cli_dms_each_member_once_a_day_through_slack(db, da
 def test_a_reply_in_the_nudge_thread_becomes_a_linked_idea_and_a_reaction_counts_as_engagement(
         db, core, sched_settings, standin):
     from bot.core.groups import answer_nudge, nudge_for_message
+    from bot.slack.client import make_web_client
     from bot.slack.sender import SlackSender
-    from scheduler.senders import slack_client_for_dispatch
     from storage.models import NudgeEngagement
 
     team = group(db, "Parker", ["slack:UANNA", "slack:UBO"], channel="CPARK")
     outcome = send_nudge(db, sched_settings, team.id, now=utcnow(), manual=True)
-    sender = SlackSender(slack_client_for_dispatch(sched_settings))
+    sender = SlackSender(make_web_client(sched_settings, retry_rate_limits=False))
     asyncio.run(Dispatcher(db, {"slack": sender}).drain(max_wait=0))
     ts = standin.calls_to("chat.postMessage")[0]
     with db.session() as session:
