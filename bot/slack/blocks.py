@@ -129,6 +129,8 @@ def reply_blocks(reply: Reply) -> list[dict[str, Any]]:
     for start in range(0, len(fields), FIELDS_PER_SECTION):
         chunk = fields[start : start + FIELDS_PER_SECTION]
         blocks.append({"type": "section", "fields": [{"type": "mrkdwn", "text": t} for t in chunk]})
+    if reply.ideas and reply.ideas_heading:
+        blocks.append(section(f"*{mrkdwn(reply.ideas_heading, 200)}*"))
     blocks.extend(_pack_lines(_idea_lines(reply)))
     if reply.errors:
         blocks.append(section("\n".join(f":warning: {mrkdwn(m, 500)}" for m in reply.errors.values())))

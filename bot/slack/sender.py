@@ -16,13 +16,14 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.core.delivery import Delivery, DeliveryError, OutboundMessage, PermanentDeliveryError, RateLimited
 from bot.slack import blocks
 
-# Errors that no retry can fix: the person or channel is gone, the bot is not allowed, the payload is bad.
+# Errors that no retry can fix for this one message: the person or channel is gone, the payload is bad.
+# Errors about the app's own setup (invalid_auth, token_revoked, missing_scope …) are not here on purpose:
+# they would dead-letter every pending message at once; as transient errors they wait, with backoff, for an
+# operator to fix the token.
 PERMANENT_ERRORS = frozenset({
     "channel_not_found", "not_in_channel", "is_archived", "account_inactive", "user_not_found",
     "user_disabled", "cannot_dm_bot", "messages_tab_disabled", "restricted_action", "ekm_access_denied",
-    "invalid_auth", "not_authed", "token_revoked", "token_expired", "no_permission", "missing_scope",
-    "invalid_blocks", "invalid_blocks_format", "msg_too_long", "no_text", "team_access_not_granted",
-    "org_login_required", "access_denied", "invalid_arguments",
+    "invalid_blocks", "invalid_blocks_format", "msg_too_long", "no_text", "invalid_arguments",
 })
 DEFAULT_RETRY_AFTER = 30.0
 log = logging.getLogger("idesluss.slack")
