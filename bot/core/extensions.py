@@ -33,6 +33,16 @@ def command(*words: str) -> Callable[[CommandHandler], CommandHandler]:
     return decorate
 
 
+# A reply in a thread that is not an idea's: handler(ctx, text, thread_ref, origin) -> Reply, or None if the
+# thread is not theirs (pilot groups answer their nudges this way).
+ThreadHandler = Callable[[Context, str, str, Origin], Reply | None]
+THREAD_HANDLERS: list[ThreadHandler] = []
+
+# A reaction (added or removed) on a message that is not an idea's: handler(ctx, message_ref, added) -> True
+# when it was theirs and counted.
+ReactionHandler = Callable[[Context, str, bool], bool]
+REACTION_HANDLERS: list[ReactionHandler] = []
+
 # Modules that register commands, enrichers or actions when imported (e.g. "bot.core.groups").
 FEATURE_MODULES: list[str] = []
 FEATURE_MODULES.append("bot.core.groups")  # pilot groups, pauses, nudge answers (issue 5)

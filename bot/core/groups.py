@@ -1,8 +1,9 @@
 """Pilot groups in chat: `/idé grupp …` for admins, `/idé paus …` for everyone, and nudge answers.
 
 Registered through `bot.core.extensions` (FEATURE_MODULES): the core's grammar stays closed to edits.
-Adapters call `record_nudge_engagement` for reactions on a nudge and `answer_nudge` for replies in its
-thread; the capture enricher links every other answer (the button's form, `idé …` the same week).
+Reactions on a nudge (`Core.react`) count as engagement and replies in its thread (`Core.handle_message`
+with `thread_ref`) as answers; the capture enricher links every other answer (the button's form, `idé …`
+the same week).
 """
 
 from __future__ import annotations
@@ -15,9 +16,11 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from bot.core import groups_text  # noqa: F401 - registers the text
-from bot.core.context import Actor, Context, Origin
-from bot.core.extensions import ACTIONS, CAPTURE_ENRICHERS, command
+from bot.core.context import Context, Origin
+from bot.core.extensions import ACTIONS, CAPTURE_ENRICHERS, COMMANDS, REACTION_HANDLERS, THREAD_HANDLERS, command
+from bot.core.grammar import parse, strip_prefix
 from bot.core.i18n import t
+from bot.core.ideas import capture
 from bot.core.replies import ActionId, Reply, ReplyKind
 from storage import groups as store
 from storage import nudges as nudge_store
@@ -25,7 +28,7 @@ from storage.models import Nudge, Person
 from storage.people import UnknownPersonRef, get_or_create_person, has_role, parse_person_ref
 
 if TYPE_CHECKING:
-    from bot.core.service import Core
+    pass
 
 MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
 VERBS = ("lista", "list", "skapa", "create", "lägg till", "add", "ta bort", "remove", "fråga", "prompt")
@@ -175,40 +178,36 @@ def skip_week(ctx: Context, action_id: str, value: str) -> Reply | None:
     return _info(ctx, "nudge.skipped")
 
 
-def nudge_for_message(core: Core, platform: str, message_ref: str) -> int | None:
-    """The nudge a platform message is (Slack ts, Teams activity id), for adapters handling its thread."""
-    with core.db.session() as session:
-        nudge = nudge_store.nudge_for_message(session, platform, message_ref)
-        return nudge.id if nudge else None
+def _nudge_of_message(ctx: Context, message_ref: str) -> Nudge | None:
+    nudge = nudge_store.nudge_for_message(ctx.session, ctx.person.platform, message_ref)
+    return nudge if nudge is not None and nudge.org_id == ctx.org.id else None
 
 
-def record_nudge_engagement(core: Core, actor: Actor, kind: str, *, message_ref: str | None = None,
-                            nudge_id: int | None = None) -> bool:
-    """Adapters call this for a reaction ("reacted") or a reply ("replied") on a nudge message.
-
-    Returns False when the message is no nudge or the engagement was recorded before. Such a member gets
-    no reminder.
-    """
-    with core.context(actor) as ctx:
-        if nudge_id is None and message_ref is not None:
-            nudge = nudge_store.nudge_for_message(ctx.session, actor.platform, message_ref)
-            nudge_id = nudge.id if nudge else None
-        if nudge_id is None:
-            return False
-        return nudge_store.record_engagement(ctx.session, nudge_id, ctx.person.id, kind)
+def react_to_nudge(ctx: Context, message_ref: str, added: bool) -> bool:
+    """A reaction on a nudge is engagement: that member gets no reminder this week."""
+    nudge = _nudge_of_message(ctx, message_ref)
+    if nudge is None or not added:
+        return nudge is not None
+    nudge_store.record_engagement(ctx.session, nudge.id, ctx.person.id, nudge_store.REACTED)
+    return True
 
 
-def answer_nudge(core: Core, actor: Actor, text: str, *, thread_ref: str, origin: Origin | None = None) -> Reply | None:
-    """A reply in a nudge's thread becomes an idea linked to the group and nudge; None if it is no nudge."""
-    from bot.core.ideas import capture
-
-    nudge_id = nudge_for_message(core, actor.platform, thread_ref)
-    if nudge_id is None:
+def answer_in_nudge_thread(ctx: Context, text: str, thread_ref: str, origin: Origin) -> Reply | None:
+    """A reply in a nudge's thread answers it: an idea linked to the group and the nudge. A command written
+    there ("lista", "paus 2v") is still a command, and an `idé` prefix is not part of the idea."""
+    nudge = _nudge_of_message(ctx, thread_ref)
+    if nudge is None:
         return None
-    with core.context(actor) as ctx:
-        nudge_store.record_engagement(ctx.session, nudge_id, ctx.person.id, nudge_store.REPLIED)
-        return capture(ctx, text, replace(origin or Origin(), nudge_id=nudge_id))
+    nudge_store.record_engagement(ctx.session, nudge.id, ctx.person.id, nudge_store.REPLIED)
+    rest = strip_prefix(text)
+    text = rest if rest is not None else text
+    words = text.split()
+    if not words or words[0].casefold() in COMMANDS or parse(text).name != "capture":
+        return None  # the core answers it as any other message
+    return capture(ctx, text, replace(origin, nudge_id=nudge.id))
 
 
 CAPTURE_ENRICHERS.append(link_capture_to_nudge)
+THREAD_HANDLERS.append(answer_in_nudge_thread)
+REACTION_HANDLERS.append(react_to_nudge)
 ACTIONS[ActionId.NUDGE_SKIP] = skip_week

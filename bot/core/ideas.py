@@ -47,6 +47,10 @@ def capture(ctx: Context, text: str, origin: Origin | None, *, title: str | None
         group_id=origin.group_id, nudge_id=origin.nudge_id,
     )
     idea, created = store.capture_idea(ctx.session, ctx.org, ctx.person, new)
+    if created and origin.channel and origin.message_ref:
+        # The message the idea came from stands for it: a reaction on it is a vote, a reply in its thread
+        # a comment, on every platform.
+        store.link_message(ctx.session, idea, ctx.person.platform, origin.channel, origin.message_ref)
     similar = store.similar_ideas(ctx.session, idea)
     return views.captured(idea, similar, ctx.lang, again=not created)
 
@@ -188,13 +192,21 @@ def withdraw(ctx: Context, number: int) -> Reply:
     return Reply(ReplyKind.INFO, t(ctx.lang, "undo.done", number=number), idea_number=number, locale=ctx.lang)
 
 
+def cast_vote(ctx: Context, idea: Idea) -> str:
+    """One vote per person, never on one's own idea: "voted", "again" or "own"."""
+    if idea.author_id == ctx.person.id:
+        return "own"
+    return "voted" if store.add_vote(ctx.session, idea, ctx.person) else "again"
+
+
 def vote(ctx: Context, number: int) -> Reply:
     found = find(ctx, number)
     if isinstance(found, Reply):
         return found
-    if found.author_id == ctx.person.id:
+    outcome = cast_vote(ctx, found)
+    if outcome == "own":
         return Reply(ReplyKind.INFO, t(ctx.lang, "vote.own"), idea_number=number, locale=ctx.lang)
-    if not store.add_vote(ctx.session, found, ctx.person):
+    if outcome == "again":
         return Reply(ReplyKind.INFO, t(ctx.lang, "vote.again", number=number), idea_number=number, locale=ctx.lang)
     votes = store.vote_count(ctx.session, [found.id]).get(found.id, 0)
     return Reply(ReplyKind.INFO, t(ctx.lang, "vote.done", number=number, votes=votes), idea_number=number,

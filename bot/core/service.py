@@ -11,7 +11,7 @@ from bot.config import Settings
 from bot.core import forms as idea_forms
 from bot.core import ideas, views
 from bot.core.context import Actor, Context, Origin
-from bot.core.extensions import ACTIONS, COMMANDS, load_features
+from bot.core.extensions import ACTIONS, COMMANDS, REACTION_HANDLERS, THREAD_HANDLERS, load_features
 from bot.core.grammar import Command, nfc, parse, parse_number, strip_prefix
 from bot.core.i18n import language, t
 from bot.core.replies import ActionId, Reply, ReplyKind
@@ -75,10 +75,19 @@ class Core:
         """The text after `/idé`."""
         return self._run(actor, lambda ctx: self._command(ctx, text, origin), forms=forms)
 
-    def handle_message(self, actor: Actor, text: str, origin: Origin | None = None, *, forms: bool = False) -> Reply:
-        """A chat message: `idé …` or `/idé …`, an answer to a guided question, or anything else (help)."""
+    def handle_message(self, actor: Actor, text: str, origin: Origin | None = None, *, forms: bool = False,
+                       thread_ref: str | None = None) -> Reply:
+        """A chat message: `idé …` or `/idé …`, an answer to a guided question, or anything else (help).
+
+        In a thread (`thread_ref`: the thread's root message, in `origin.channel`) a reply under an idea's
+        message is a comment on it, and a feature may claim its own threads (a nudge's: an answer to it).
+        """
 
         def work(ctx: Context) -> Reply:
+            if thread_ref:
+                reply = self._in_thread(ctx, text, thread_ref, origin or Origin())
+                if reply is not None:
+                    return reply
             rest = strip_prefix(text)
             if rest is not None:
                 return self._command(ctx, rest, origin)
@@ -89,6 +98,16 @@ class Core:
             return self._command(ctx, text, origin, capture=False)
 
         return self._run(actor, work, forms=forms)
+
+    def _in_thread(self, ctx: Context, text: str, thread_ref: str, origin: Origin) -> Reply | None:
+        idea = store.idea_for_message(ctx.session, ctx.person.platform, origin.channel or "", thread_ref)
+        if idea is not None:
+            return ideas.comment(ctx, idea.number, text, origin)
+        for handler in THREAD_HANDLERS:
+            reply = handler(ctx, text, thread_ref, origin)
+            if reply is not None:
+                return reply
+        return None
 
     def _command(self, ctx: Context, text: str, origin: Origin | None, *, capture: bool = True) -> Reply:
         stripped = nfc(text).strip()
@@ -177,6 +196,21 @@ class Core:
     def unvote(self, actor: Actor, number: int) -> Reply:
         """A removed reaction or an un-like takes the vote back."""
         return self._run(actor, lambda ctx: ideas.unvote(ctx, number))
+
+    def react(self, actor: Actor, channel: str, message_ref: str, *, added: bool = True) -> bool:
+        """A :+1: / like added or removed on a message: a vote on an idea's message (taken back when removed),
+        or whatever a feature makes of its own messages (engagement with a nudge). True when it counted."""
+
+        def work(ctx: Context) -> bool:
+            idea = store.idea_for_message(ctx.session, actor.platform, channel, message_ref)
+            if idea is not None:
+                if added:
+                    return ideas.cast_vote(ctx, idea) == "voted"
+                return store.remove_vote(ctx.session, idea, ctx.person)
+            return any(handler(ctx, message_ref, added) for handler in REACTION_HANDLERS)
+
+        result = self._run(actor, work)
+        return result is True
 
     def comment(self, actor: Actor, number: int, text: str, origin: Origin | None = None) -> Reply:
         return self._run(actor, lambda ctx: ideas.comment(ctx, number, text, origin))

@@ -24,13 +24,15 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.core.context import Actor, Origin
-from bot.core.groups import answer_nudge, record_nudge_engagement
 from bot.core.replies import Reply, ReplyKind
 from bot.slack import blocks
 from bot.slack import payloads as p
 from bot.slack.http import AFTER_RESPONSE
 
 log = logging.getLogger("idesluss.slack")
+# Message subtypes that are still a person writing: plain text, a message with a file ("idé: trasig lampa"
+# and a photo), a thread reply also sent to the channel. Edits, joins and bot posts are not.
+PEOPLES_SUBTYPES = frozenset({None, "file_share", "thread_broadcast"})
 T = TypeVar("T")
 Handler = Callable[..., Awaitable[None]]
 
@@ -186,7 +188,8 @@ class SlackListeners:
     @after_ack("message")
     async def direct_message(self, ack: Ack, context: Ctx, body: dict[str, Any], event: dict[str, Any],
                              client: AsyncWebClient) -> None:
-        if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id") or not event.get("user"):
+        if (event.get("channel_type") != "im" or event.get("subtype") not in PEOPLES_SUBTYPES or event.get("bot_id")
+                or not event.get("user")):
             return  # edits, joins and the bot's own posts are not people talking to the bot
         actor = p.actor_from_event(body, event["user"], self.locale)
         await self._conversation(body, event, actor, p.message_text(event.get("text")), client, in_thread=False)
@@ -199,17 +202,7 @@ class SlackListeners:
         channel, ts = event["channel"], event["ts"]
         origin = Origin(channel=channel, message_ref=ts, dedup_key=f"slack:event:{event_id}")
         parent = p.thread_parent(event)
-        number = await self.call(self.core.idea_for_message, actor, channel, parent) if parent else None
-        answer = None
-        if number is None and parent:
-            # A reply in a nudge's thread answers the nudge: it is an idea, linked to the group and nudge.
-            answer = await self.call(answer_nudge, self.core, actor, text, thread_ref=parent, origin=origin)
-        if number is not None:
-            reply = await self.call(self.core.comment, actor, number, text, origin=origin)
-        elif answer is not None:
-            reply = answer
-        else:
-            reply = await self.call(self.core.handle_message, actor, text, origin=origin, forms=True)
+        reply = await self.call(self.core.handle_message, actor, text, origin=origin, forms=True, thread_ref=parent)
         # Slack retries an event it thinks we missed; the core keeps one idea, this keeps one answer.
         if not await self.call(self.core.first_time, f"slack:answered:{event_id}"):
             return
@@ -217,9 +210,7 @@ class SlackListeners:
         thread = parent or (ts if in_thread else None)
         posted = await client.chat_postMessage(channel=channel, thread_ts=thread, **blocks.message(reply))
         if reply.kind == ReplyKind.CAPTURED and reply.idea_number is not None:
-            # The person's message and our answer both stand for the idea: +1 on either is a vote,
-            # a reply in the thread is a comment.
-            await self.call(self.core.link_message, actor, reply.idea_number, channel, ts)
+            # Our answer stands for the idea too (the core linked the person's message when it stored it).
             await self.call(self.core.link_message, actor, reply.idea_number, channel, posted["ts"])
 
     @after_ack("reaction")
@@ -231,16 +222,12 @@ class SlackListeners:
         await self._reaction(body, event, added=False)
 
     async def _reaction(self, body: dict[str, Any], event: dict[str, Any], *, added: bool) -> None:
-        """:+1: on an idea's message is a vote (removing it takes the vote back); on a nudge, engagement."""
+        """A :+1: (added or removed) is handed to the core, which knows what the message is."""
         item = event.get("item") or {}
         if not p.is_vote_reaction(event.get("reaction")) or item.get("type") != "message":
             return
         actor = p.actor_from_event(body, event["user"], self.locale)
-        number = await self.call(self.core.idea_for_message, actor, item["channel"], item["ts"])
-        if number is not None:
-            await self.call(self.core.vote if added else self.core.unvote, actor, number)
-        elif added:  # the member engaged with the nudge: no reminder this week
-            await self.call(record_nudge_engagement, self.core, actor, "reacted", message_ref=item["ts"])
+        await self.call(self.core.react, actor, item["channel"], item["ts"], added=added)
 
     @after_ack("app_home")
     async def app_home_opened(self, ack: Ack, context: Ctx, body: dict[str, Any], event: dict[str, Any],
@@ -252,7 +239,3 @@ class SlackListeners:
     async def publish_home_for(self, client: AsyncWebClient, actor: Actor) -> None:
         replies = await self.call(self.core.home, actor)
         await client.views_publish(user_id=actor.user_id, view=blocks.home_view(replies))
-
-    async def ignore(self, ack: Ack) -> None:
-        """Events Slack may send that need no answer beyond the ack (e.g. reactions removed)."""
-        await ack()

@@ -17,7 +17,6 @@ from typing import Any
 from bot.config import Settings
 from bot.core import Actor, Core, Origin
 from bot.core.delivery import DeliveryError
-from bot.core.groups import record_nudge_engagement
 from bot.core.replies import ActionId, Reply, ReplyKind
 from bot.teams import extension
 from bot.teams.cards import (
@@ -65,6 +64,14 @@ def actor_for(activity: dict[str, Any]) -> Actor | None:
                 break
     return Actor(platform="teams", user_id=str(user_id), workspace=tenant_of(activity),
                  display_name=sender.get("name"), locale=locale)
+
+
+def thread_root(activity: dict[str, Any]) -> str | None:
+    """The root message of the channel thread this activity replies in (Teams puts it in the conversation id
+    as `;messageid=<root>`); None for a new post or a chat."""
+    conversation = str((activity.get("conversation") or {}).get("id") or "")
+    root = conversation.split(";messageid=", 1)[1] if ";messageid=" in conversation else None
+    return root if root and root != activity.get("id") else None
 
 
 def activity_key(activity: dict[str, Any], prefix: str = "teams:activity") -> str:
@@ -140,22 +147,20 @@ class TeamsBot:
         text = message_text(activity)
         # The core first (its dedup key keeps a redelivered idea once), then the mark that stops a second
         # answer: marking first would lose the message if the process died between the two.
-        reply = await asyncio.to_thread(self.core.handle_message, actor, text, self._origin(activity), forms=True)
+        reply = await asyncio.to_thread(self.core.handle_message, actor, text, self._origin(activity), forms=True,
+                                        thread_ref=thread_root(activity))
         if not await asyncio.to_thread(self.core.first_time, activity_key(activity, "teams:inbound")):
             return Outcome()  # a redelivery: it was answered the first time
         return Outcome(followups=[self._replier(activity, actor, reply)])
 
-    def _origin(self, activity: dict[str, Any], **extra: Any) -> Origin:
+    def _origin(self, activity: dict[str, Any]) -> Origin:
         conversation = str((activity.get("conversation") or {}).get("id") or "")
         channel = base_conversation_id(conversation)
         link = None
         if conversation_type(activity) == "channel" and activity.get("id"):
-            root = conversation.split(";messageid=", 1)[1] if ";messageid=" in conversation else activity["id"]
+            root = thread_root(activity) or activity["id"]
             link = f"https://teams.microsoft.com/l/message/{channel}/{activity['id']}?parentMessageId={root}"
-        values: dict[str, Any] = {"link": link, "channel": channel, "message_ref": activity.get("id"),
-                                  "dedup_key": activity_key(activity)}
-        values.update(extra)
-        return Origin(**values)
+        return Origin(link=link, channel=channel, message_ref=activity.get("id"), dedup_key=activity_key(activity))
 
     def _replier(self, activity: dict[str, Any], actor: Actor, reply: Reply) -> FollowUp:
         async def send() -> None:
@@ -252,10 +257,6 @@ class TeamsBot:
         if actor is None or not (liked or unliked) or not activity.get("replyToId"):
             return Outcome()
         channel = base_conversation_id(str((activity.get("conversation") or {}).get("id") or ""))
-        number = await asyncio.to_thread(self.core.idea_for_message, actor, channel, activity["replyToId"])
-        if number is not None:  # the like is the answer: no message
-            await asyncio.to_thread(self.core.vote if liked else self.core.unvote, actor, number)
-        elif liked:  # a like on a nudge is engagement: that member gets no reminder this week
-            await asyncio.to_thread(record_nudge_engagement, self.core, actor, "reacted",
-                                    message_ref=activity["replyToId"])
+        # The like is the answer (no message); the core knows whether the card is an idea's or a nudge's.
+        await asyncio.to_thread(self.core.react, actor, channel, activity["replyToId"], added=liked)
         return Outcome()

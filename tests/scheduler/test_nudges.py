@@ -8,8 +8,7 @@ from datetime import timedelta
 
 from sqlmodel import select
 
-from bot.core import Actor
-from bot.core.groups import record_nudge_engagement
+from bot.core import Actor, Origin
 from bot.shell import ShellSender
 from scheduler.clock import ManualClock
 from scheduler.dispatcher import Dispatcher
@@ -84,7 +83,7 @@ def test_one_reminder_only_and_only_to_members_who_neither_answered_nor_reacted(
     values = {"title": "Digitala scheman", "text": "Scheman i appen", "anonymous": False}
     assert core.submit_form(anna, values, context=f"nudge:{outcome.nudge_id}").kind == "captured"
     core.handle_action(cecilia, "nudge.skip", str(outcome.nudge_id))
-    assert record_nudge_engagement(core, david, "reacted", message_ref=f"nudge:{outcome.nudge_id}:dm:shell:david")
+    assert core.react(david, "", f"nudge:{outcome.nudge_id}:dm:shell:david")
     with db.session() as session:
         idea = session.exec(select(Idea)).one()
         assert (idea.group_id, idea.nudge_id) == (team.id, outcome.nudge_id)
@@ -133,7 +132,6 @@ def test_nudge_send_from_the_cli_dms_each_member_once_a_day_through_slack(db, da
 
 def test_a_reply_in_the_nudge_thread_becomes_a_linked_idea_and_a_reaction_counts_as_engagement(
         db, core, sched_settings, standin):
-    from bot.core.groups import answer_nudge, nudge_for_message
     from bot.slack.client import make_web_client
     from bot.slack.sender import SlackSender
     from storage.models import NudgeEngagement
@@ -145,17 +143,24 @@ def test_a_reply_in_the_nudge_thread_becomes_a_linked_idea_and_a_reaction_counts
     ts = standin.calls_to("chat.postMessage")[0]
     with db.session() as session:
         row = session.exec(select(OutboxMessage)).one()
-    assert nudge_for_message(core, "slack", row.message_id) == outcome.nudge_id and ts
+    assert ts
     anna, bo = Actor("slack", "UANNA", workspace="T061EG9R6"), Actor("slack", "UBO", workspace="T061EG9R6")
-    reply = answer_nudge(core, anna, "Fler bänkar i parken", thread_ref=row.message_id)
-    assert reply is not None and reply.kind == "captured"
-    assert answer_nudge(core, anna, "Inget svar", thread_ref="1.000") is None
-    assert record_nudge_engagement(core, bo, "reacted", message_ref=row.message_id)
-    assert not record_nudge_engagement(core, bo, "reacted", message_ref=row.message_id)  # once is enough
+    origin = Origin(channel="CPARK", message_ref="1.001")
+    reply = core.handle_message(anna, "Fler bänkar i parken", origin, thread_ref=row.message_id)
+    assert reply.kind == "captured"
+    assert core.handle_message(anna, "idé: Sittplatser vid lekplatsen", origin, thread_ref=row.message_id
+                               ).kind == "captured"  # the prefix is not part of the idea
+    assert core.handle_message(anna, "lista", origin, thread_ref=row.message_id).kind == "list"  # still a command
+    assert core.handle_message(anna, "Inget svar", origin, thread_ref="1.000").kind == "help"  # no nudge's thread
+    assert core.react(bo, "CPARK", row.message_id)
+    assert core.react(bo, "CPARK", row.message_id)  # a nudge's reaction: counted, recorded once
     with db.session() as session:
-        idea = session.exec(select(Idea)).one()
+        texts = sorted(i.text for i in session.exec(select(Idea)).all())
+    assert texts == ["Fler bänkar i parken", "Sittplatser vid lekplatsen"]
+    with db.session() as session:
+        ideas = session.exec(select(Idea)).all()
         kinds = sorted(e.kind for e in session.exec(select(NudgeEngagement)).all())
-    assert (idea.group_id, idea.nudge_id) == (team.id, outcome.nudge_id)
+    assert {(i.group_id, i.nudge_id) for i in ideas} == {(team.id, outcome.nudge_id)}
     assert kinds == ["answered", "reacted", "replied"]
 
 

@@ -173,3 +173,18 @@ def test_bare_idea_word_in_the_dm_offers_the_form_behind_a_button(slack: SlackCl
     buttons = [e for b in post.args["blocks"] if b["type"] == "actions" for e in b["elements"]]
     assert [b["action_id"] for b in buttons] == ["idea.new#0"]  # a DM message cannot open a modal itself
     assert ideas(db) == []
+
+
+def test_an_idea_sent_with_a_photo_in_the_dm_is_kept(slack: SlackClient, db):
+    slack.event(dm("idé Trasig lampa i trapphuset", subtype="file_share"), fixture="event_message_im.json")
+    wait_until(lambda: len(ideas(db)) == 1, what="the idea with a file")
+    assert ideas(db)[0].text == "Trasig lampa i trapphuset"
+
+
+def test_similar_ideas_come_under_their_heading(slack: SlackClient, db):
+    slack.event(dm("idé Cykelparkering vid stationen"), fixture="event_message_im.json")
+    slack.standin.wait_for("chat.postMessage")
+    slack.event(dm("idé Tak över cykelparkeringen", ts="1355517523.000099"), fixture="event_message_im.json",
+                event_id="Ev-second")
+    second = slack.standin.wait_for("chat.postMessage", 2)[1]
+    assert "Liknande idéer:" in json.dumps(second.args["blocks"], ensure_ascii=False)

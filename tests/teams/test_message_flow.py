@@ -182,3 +182,22 @@ def test_bot_added_to_a_personal_chat_stores_the_reference_and_says_nothing(team
     assert (ref.user_id, ref.member_id, ref.tenant_id, ref.bot_id) == ("aad-added", "29:member-aad-added", TENANT,
                                                                         BOT_ID)
     assert teams_bot.stand_in.wait_for(1, timeout=0.2) == []
+
+
+def test_a_reply_in_the_ideas_channel_thread_is_a_comment_not_a_new_idea(teams_bot: TeamsBotUnderTest,
+                                                                          db: Database) -> None:
+    from storage.models import Comment
+
+    first = channel_mention(teams_bot.stand_in.service_url, "idé Gemensam kalender för lokalerna")
+    assert teams_bot.post(first).status_code == 200
+    teams_bot.stand_in.wait_for(1)
+    reply = channel_mention(teams_bot.stand_in.service_url, "Bra, vi behöver det i Norra", user="aad-megan",
+                            name="Megan")
+    reply["id"] = "1700000000999"
+    reply["conversation"]["id"] = f"19:channel@thread.tacv2;messageid={first['id']}"
+    assert teams_bot.post(reply).status_code == 200
+    teams_bot.stand_in.wait_for(2)
+
+    assert len(_ideas(db)) == 1
+    with db.session() as session:
+        assert [c.text for c in session.exec(select(Comment)).all()] == ["Bra, vi behöver det i Norra"]
