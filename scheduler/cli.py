@@ -255,20 +255,21 @@ def scheduler_command(
     at: Annotated[str | None, typer.Option("--at", hidden=True, help="Pretend it is this ISO time (tests).")] = None,
 ) -> None:
     """Run the scheduler alone (nudges, digests, reminders, the outbox), without the web app."""
-    import logging
     import signal
     import threading
 
+    from bot.web.logs import configure_logging_for
     from scheduler.clock import ManualClock, SystemClock
     from scheduler.runner import SchedulerService
     from scheduler.senders import build_senders
 
     settings, db = _open()
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    configure_logging_for(settings)
     clock = ManualClock(datetime.fromisoformat(at)) if at else SystemClock()
     service = SchedulerService(settings, db, build_senders(settings, db), clock=clock)
     if once:
-        service.catch_up()
+        service.keep_lease()  # and, once the lease is taken, catch up on what is due
+        service.run_reminders()
         service.tick()
         return
     stop = threading.Event()

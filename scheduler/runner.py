@@ -23,7 +23,6 @@ from zoneinfo import ZoneInfo
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
-from sqlmodel import select
 
 from bot.config import Settings
 from bot.core.delivery import Sender
@@ -35,7 +34,7 @@ from scheduler.nudges import send_nudge, send_reminders
 from storage import lease
 from storage.db import Database
 from storage.groups import all_groups
-from storage.models import Nudge, PilotGroup
+from storage.models import PilotGroup
 
 log = logging.getLogger(__name__)
 LEASE_NAME = "scheduler"
@@ -73,6 +72,7 @@ class SchedulerService:
         self.grace = max(900, settings.scheduler_misfire_grace_seconds)
         self.scheduler: BackgroundScheduler | None = None
         self._dispatch_lock = threading.Lock()
+        self._leading = False
         # One event loop for every dispatch: the senders' HTTP sessions (aiohttp, httpx) belong to a loop and
         # are reused across ticks instead of being opened and abandoned every two seconds.
         self._loop = asyncio.new_event_loop()
@@ -85,6 +85,18 @@ class SchedulerService:
             return lease.try_acquire(session, LEASE_NAME, self.holder, now=now or self.clock.now(),
                                      duration=timedelta(seconds=self.settings.scheduler_lease_seconds))
 
+    def keep_lease(self, now: datetime | None = None) -> bool:
+        """Renew the lease on its own schedule (a long send must not let it lapse), and catch up on what a
+        scheduled job skipped while another replica held it: a digest or nudge that fired during the
+        handover would otherwise be lost for the week."""
+        now = now or self.clock.now()
+        leading = self.is_leader(now)
+        if leading and not self._leading:
+            log.info("scheduler lease taken by %s: catching up", self.holder)
+            self.catch_up(now, dispatch=False)  # the tick sends what it enqueued
+        self._leading = leading
+        return leading
+
     # -- job bodies (also called directly by tests with a controlled clock) --------------------------------
 
     def dispatch(self) -> None:
@@ -92,11 +104,13 @@ class SchedulerService:
             self._loop.run_until_complete(self.dispatcher.drain(max_wait=0))
 
     def tick(self, now: datetime | None = None) -> None:
+        if self.is_leader(now or self.clock.now()):
+            self.dispatch()
+
+    def run_reminders(self, now: datetime | None = None) -> None:
         now = now or self.clock.now()
-        if not self.is_leader(now):
-            return
-        send_reminders(self.db, self.settings, now=now)
-        self.dispatch()
+        if self.is_leader(now):
+            send_reminders(self.db, self.settings, now=now)
 
     def run_digest(self, now: datetime | None = None) -> None:
         now = now or self.clock.now()
@@ -112,8 +126,9 @@ class SchedulerService:
             log.info("nudge for group %s: %s", outcome.group, outcome.held_back or f"{outcome.enqueued} enqueued")
             self.dispatch()
 
-    def catch_up(self, now: datetime | None = None) -> None:
-        """After downtime: this week's digest if its time has passed; a nudge only within the grace."""
+    def catch_up(self, now: datetime | None = None, *, dispatch: bool = True) -> None:
+        """After downtime or a handover: this week's digest if its time has passed (a rerun enqueues
+        nothing new); a nudge only within the grace (send_nudge is idempotent per group and day)."""
         now = as_utc(now or self.clock.now())
         if not self.is_leader(now):
             return
@@ -124,14 +139,10 @@ class SchedulerService:
             groups = all_groups(session)
         for group in groups:
             fired = previous_fire(group_trigger(group), now, timedelta(seconds=self.grace))
-            if fired is None:
-                continue
-            key = f"{group.id}:{fired.date().isoformat()}"
-            with self.db.session() as session:
-                exists = session.exec(select(Nudge).where(Nudge.key == key)).first() is not None
-            if not exists:
+            if fired is not None:
                 send_nudge(self.db, self.settings, group.id, now=fired)
-        self.dispatch()
+        if dispatch:
+            self.dispatch()
 
     # -- APScheduler wiring ---------------------------------------------------------------------------------
 
@@ -154,10 +165,14 @@ class SchedulerService:
         self.scheduler = BackgroundScheduler(
             timezone=ZoneInfo(self.settings.timezone),
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": self.grace})
+        lease_every = max(1.0, self.settings.scheduler_lease_seconds / 3)
+        # First the lease (catching up once it is taken, right away on start), then the rest.
+        self.scheduler.add_job(self.keep_lease, IntervalTrigger(seconds=lease_every), id="lease",
+                               next_run_time=datetime.now(ZoneInfo(self.settings.timezone)))
         self.scheduler.add_job(self.tick, IntervalTrigger(seconds=TICK_SECONDS), id="tick")
+        self.scheduler.add_job(self.run_reminders, IntervalTrigger(minutes=1), id="reminders")
         self.scheduler.add_job(self.run_digest, digest_trigger(self.settings), id="digest")
         self.scheduler.add_job(self.sync_group_jobs, IntervalTrigger(minutes=1), id="groups")
-        self.scheduler.add_job(self.catch_up, id="catch-up")  # once, right away
         self.sync_group_jobs()
         self.scheduler.start()
         log.info("scheduler started as %s", self.holder)

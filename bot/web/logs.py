@@ -18,6 +18,8 @@ from datetime import UTC, datetime
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from bot.config import Settings
+
 request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
 
 _TOKEN = re.compile(r"\b(xox[abposre]|xapp|xoxe\.xox[bp])-[A-Za-z0-9-]+|(?i:bearer)\s+[A-Za-z0-9._~+/=-]+")
@@ -85,6 +87,13 @@ def configure_logging(level: str = "INFO", *, secrets: Iterable[str | None] = ()
         logging.getLogger(name).handlers = []
         logging.getLogger(name).propagate = True
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)  # one line per plugin otherwise
+
+
+def configure_logging_for(settings: Settings) -> None:
+    """Every process (serve, scheduler) logs the same way, with every configured secret masked."""
+    secrets = [settings.slack_bot_token, settings.slack_signing_secret, settings.slack_app_token,
+               settings.teams_app_password]
+    configure_logging(settings.log_level, secrets=secrets)
 
 
 class RequestIdMiddleware:

@@ -13,21 +13,15 @@ import uvicorn
 
 from bot.config import Settings
 from bot.web.app import create_app
-from bot.web.logs import configure_logging
+from bot.web.logs import configure_logging_for
 from storage.db import Database
 
 log = logging.getLogger("idesluss.serve")
 
 
-def secrets_of(settings: Settings) -> list[str | None]:
-    """Every configured secret, so the log formatter can mask them wherever they turn up."""
-    return [settings.slack_bot_token, settings.slack_signing_secret, settings.slack_app_token,
-            settings.teams_app_password]
-
-
 def run(host: str, port: int, no_scheduler: bool, socket_mode: bool, settings: Settings) -> None:
     started = time.perf_counter()
-    configure_logging(settings.log_level, secrets=secrets_of(settings))
+    configure_logging_for(settings)
     socket_mode = socket_mode or bool(settings.slack_app_token)
     if socket_mode and not (settings.slack_app_token and settings.slack_bot_token):
         raise SystemExit("Socket Mode needs SLACK_APP_TOKEN (xapp-…, connections:write) and SLACK_BOT_TOKEN.")

@@ -68,3 +68,21 @@ def test_serve_runs_the_scheduler_in_its_lifespan_and_stops_it_with_the_app(db, 
         wait_until(leased, 10, "the scheduler to take its lease")
     with db.session() as session:  # shut down: the lease is given up for the next replica
         assert lease.current(session, "scheduler").expires_at.replace(tzinfo=None) <= utcnow().replace(tzinfo=None)
+
+
+def test_a_digest_that_fired_during_a_lease_handover_is_sent_by_the_replica_that_takes_over(db, core,
+                                                                                            sched_settings):
+    from tests.scheduler.test_digests import digests, make_manager
+
+    make_manager(db, "slack:UORG")
+    clock = ManualClock(local(2026, 11, 30, 7, 59, 30))
+    dead_leader = SchedulerService(sched_settings, db, {}, clock=clock, holder="a")
+    replica = SchedulerService(sched_settings, db, {}, clock=clock, holder="b")
+    assert dead_leader.keep_lease()  # ...and then the process dies, its lease still valid for a minute
+    clock.advance(30)
+    replica.run_digest()  # Monday 08:00: the digest job fires where the lease is not held: skipped
+    assert digests(db) == {}
+    clock.advance(sched_settings.scheduler_lease_seconds)
+    assert replica.keep_lease()  # the lease lapsed: taken over, and what was skipped is caught up
+    assert list(digests(db)) == ["UORG"]
+    assert replica.keep_lease()  # renewing does not catch up again
