@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from sqlmodel import col, select
 
 from bot.core import views
@@ -38,6 +40,8 @@ def capture(ctx: Context, text: str, origin: Origin | None, *, title: str | None
     if (reply := too_long(ctx, text)) is not None:
         return reply
     origin = origin or Origin()
+    if origin.original_author == ctx.person.ref:
+        origin = replace(origin, original_author=None)  # one's own message saved as an idea is simply theirs
     for enrich in CAPTURE_ENRICHERS:
         origin = enrich(ctx, origin)
     new = store.NewIdea(

@@ -90,8 +90,8 @@ class TeamsBot:
 
     async def handle(self, activity: dict[str, Any]) -> Outcome:
         tenant = tenant_of(activity)
-        if self.settings.teams_tenant_id and tenant and tenant != self.settings.teams_tenant_id:
-            log.warning("teams: ignoring an activity from another tenant %s", tenant)
+        if self.settings.teams_tenant_id and tenant != self.settings.teams_tenant_id:
+            log.warning("teams: ignoring an activity from another (or no) tenant: %s", tenant)
             return Outcome()
         await asyncio.to_thread(self._save_refs, activity)
         kind = activity.get("type")

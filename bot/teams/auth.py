@@ -75,14 +75,17 @@ class OpenIdKeySet:
         self._clock = clock
         self._keys: dict[str, SigningKey] = {}
         self._fetched_at: float | None = None
+        self._retry_at = 0.0  # after a failed refresh (old keys kept): not before this
         self._lock = asyncio.Lock()
         self.fetch_count = 0
+        self.attempts = 0
 
     async def get(self, kid: str) -> SigningKey | None:
-        age = None if self._fetched_at is None else self._clock() - self._fetched_at
+        now = self._clock()
+        age = None if self._fetched_at is None else now - self._fetched_at
         stale = age is None or age >= self._refresh_seconds
         rotated = age is not None and kid not in self._keys and age >= self._unknown_kid_refetch_seconds
-        if stale or rotated:
+        if (stale or rotated) and now >= self._retry_at:
             await self._refresh(expected_fetch=self._fetched_at)
         return self._keys.get(kid)
 
@@ -91,6 +94,7 @@ class OpenIdKeySet:
             if self._fetched_at != expected_fetch:  # another request refreshed while we waited
                 return
             client = self._http()
+            self.attempts += 1
             try:
                 metadata = (await client.get(self.metadata_url)).raise_for_status().json()
                 jwks = (await client.get(metadata["jwks_uri"])).raise_for_status().json()
@@ -98,7 +102,9 @@ class OpenIdKeySet:
                 log.warning("teams: could not fetch signing keys from %s: %s", self.metadata_url, exc)
                 if not self._keys:
                     raise KeysUnavailable("signing keys unavailable") from exc
-                return  # keep the old keys; try again on the next unknown kid
+                # Keep the old keys, and do not make every request wait on a dead endpoint: try again later.
+                self._retry_at = self._clock() + self._unknown_kid_refetch_seconds
+                return
             keys: dict[str, SigningKey] = {}
             for entry in jwks.get("keys", []):
                 if entry.get("kty") != "RSA" or not entry.get("kid"):

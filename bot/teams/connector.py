@@ -69,8 +69,10 @@ class ConnectorClient:
         await self._request("PUT", url, {**activity, "id": activity_id})
 
     def for_dispatcher(self) -> ConnectorClient:
-        """The same client (HTTP, tokens, backoff) but raising RateLimited on a 429 instead of waiting."""
-        return ConnectorClient(self._http, self._tokens, max_attempts=self.max_attempts, base_delay=self.base_delay,
+        """The same client (HTTP, tokens) for the outbox dispatcher: one attempt, errors raised at once, since
+        the dispatcher owns retries, backoff and rate pauses (retrying here too would hold the claimed row
+        and a send slot, and multiply the attempts)."""
+        return ConnectorClient(self._http, self._tokens, max_attempts=1, base_delay=self.base_delay,
                                max_delay=self.max_delay, sleep=self._sleep, jitter=self._jitter, retry_429=False)
 
     async def create_personal_conversation(self, service_url: str, *, bot_id: str, member_id: str,
@@ -92,7 +94,12 @@ class ConnectorClient:
         for attempt in range(1, self.max_attempts + 1):
             try:
                 response = await self._http().request(method, url, json=body, headers=headers)
+            except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+                last_error = DeliveryError(f"{method} {url}: {exc!r}")  # never reached Teams: safe to retry
+                retry_after = None
             except httpx.TransportError as exc:
+                if method == "POST":  # Teams may have posted it already: retrying here could post it twice
+                    raise DeliveryError(f"{method} {url}: {exc!r}") from exc
                 last_error = DeliveryError(f"{method} {url}: {exc!r}")
                 retry_after = None
             else:

@@ -51,7 +51,7 @@ def submit_action(core: Core, actor: Actor, value: dict[str, Any], origin: Origi
     original_author = data.get("original_author")
     saved_from = Origin(link=data.get("link") or origin.link, channel=origin.channel,
                         message_ref=data.get("message_id") or origin.message_ref,
-                        original_author=original_author if original_author != actor.ref else None,
+                        original_author=original_author,
                         dedup_key=origin.dedup_key)
     reply = core.submit_form(actor, values, saved_from)
     if reply.kind is ReplyKind.ERROR and reply.form is not None:

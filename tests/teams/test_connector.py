@@ -102,3 +102,43 @@ def test_wrong_app_password_is_a_token_error_not_a_request(stand_in: StandIn) ->
 
     _run(stand_in, work, password="wrong")
     assert stand_in.requests == []
+
+
+
+def test_a_post_whose_answer_times_out_is_not_posted_again(stand_in: StandIn, pki) -> None:  # type: ignore[no-untyped-def]
+    """Teams may already have posted it: the connector reports the failure instead of posting twice."""
+    import socket
+    import ssl
+    import threading
+
+    from bot.core.delivery import DeliveryError
+
+    tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    tls.load_cert_chain(pki.cert_file, pki.key_file)
+    server = socket.create_server(("127.0.0.1", 0))
+    requests: list[socket.socket] = []
+
+    def read_requests_and_stay_silent() -> None:
+        while True:
+            try:
+                conn = tls.wrap_socket(server.accept()[0], server_side=True)
+                conn.recv(65536)  # the request arrived; the answer never comes
+            except OSError:
+                return
+            requests.append(conn)
+
+    threading.Thread(target=read_requests_and_stay_silent, daemon=True).start()
+
+    async def main() -> None:
+        async with httpx.AsyncClient(timeout=httpx.Timeout(5, read=0.5)) as client:
+            tokens = BotTokenProvider(APP_ID, APP_PASSWORD, stand_in.authority, SCOPE)
+            connector = ConnectorClient(lambda: client, tokens, max_attempts=4)
+            with pytest.raises(DeliveryError):
+                await connector.send(f"https://127.0.0.1:{server.getsockname()[1]}/", "a:chat",
+                                     {"type": "message", "text": "hej"})
+
+    asyncio.run(main())
+    server.close()
+    assert len(requests) == 1
+    for conn in requests:
+        conn.close()

@@ -142,3 +142,27 @@ def test_unreachable_key_metadata_answers_503_so_the_channel_retries(stand_in: S
             assert raised.value.status_code == 503
 
     asyncio.run(scenario())
+
+
+def test_while_the_key_endpoint_is_down_old_keys_serve_and_it_is_not_asked_on_every_request(
+        stand_in: StandIn, channel_keys: dict[str, SigningKey]) -> None:
+    now = [1000.0]
+
+    async def scenario() -> None:
+        async with httpx.AsyncClient() as client:
+            keys = OpenIdKeySet(stand_in.metadata_url, lambda: client, clock=lambda: now[0])
+            auth = BotFrameworkAuthenticator(APP_ID, keys, issuers=tenant_issuers(TENANT))
+            activity = {"serviceUrl": stand_in.service_url, "channelId": "msteams"}
+            token = "Bearer " + mint(channel_keys["msteams"], service_url=stand_in.service_url)
+            await auth.authenticate(token, activity)
+            now[0] += 25 * 3600  # the keys are due for their daily refresh, and the endpoint is down
+            keys.metadata_url = f"{stand_in.url}/nowhere/openidconfiguration"
+            for _ in range(5):
+                await auth.authenticate(token, activity)
+            assert keys.attempts == 2  # the first fetch and one failed refresh, not one per request
+            now[0] += 61
+            keys.metadata_url = stand_in.metadata_url
+            await auth.authenticate(token, activity)
+            assert (keys.attempts, keys.fetch_count) == (3, 2)
+
+    asyncio.run(scenario())

@@ -201,3 +201,13 @@ def test_a_reply_in_the_ideas_channel_thread_is_a_comment_not_a_new_idea(teams_b
     assert len(_ideas(db)) == 1
     with db.session() as session:
         assert [c.text for c in session.exec(select(Comment)).all()] == ["Bra, vi behöver det i Norra"]
+
+
+def test_a_message_without_a_tenant_is_ignored_by_a_single_tenant_bot(teams_bot: TeamsBotUnderTest,
+                                                                      db: Database) -> None:
+    activity = personal_message(teams_bot.stand_in.service_url, "idé Utan hyresgäst")
+    activity.get("channelData", {}).pop("tenant", None)
+    activity["conversation"].pop("tenantId", None)
+
+    assert teams_bot.post(activity).status_code == 200
+    assert _ideas(db) == []
