@@ -111,7 +111,7 @@ def ideas_export(
 
 
 def _person_for_role(session, ref: str):  # type: ignore[no-untyped-def]
-    from bot.core.service import LOCAL_ORG
+    from bot.core.service import org_key_for
     from storage.people import UnknownPersonRef, get_or_create_org, get_or_create_person, parse_person_ref
 
     try:
@@ -119,8 +119,7 @@ def _person_for_role(session, ref: str):  # type: ignore[no-untyped-def]
     except UnknownPersonRef:
         typer.echo(f"Unknown person {ref!r}: write slack:U…, teams:<aad object id> or shell:<name>.", err=True)
         raise typer.Exit(2) from None
-    org_key = LOCAL_ORG if platform == "shell" else get_settings().organisation
-    org = get_or_create_org(session, org_key)
+    org = get_or_create_org(session, org_key_for(platform, get_settings()))
     return get_or_create_person(session, org, platform, user_id)
 
 

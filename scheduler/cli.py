@@ -42,10 +42,10 @@ def _open():  # type: ignore[no-untyped-def]
 
 
 def _org(session, settings, platform: str = ""):  # type: ignore[no-untyped-def]
-    from bot.core.service import LOCAL_ORG
+    from bot.core.service import org_key_for
     from storage.people import get_or_create_org
 
-    return get_or_create_org(session, LOCAL_ORG if platform == "shell" else settings.organisation)
+    return get_or_create_org(session, org_key_for(platform, settings))
 
 
 def _group(session, name: str):  # type: ignore[no-untyped-def]

@@ -25,6 +25,11 @@ T = TypeVar("T")
 LOCAL_ORG = "local"
 
 
+def org_key_for(platform: str, settings: Settings) -> str:
+    """The shell has its own organisation; every Slack workspace and Teams tenant shares the configured one."""
+    return LOCAL_ORG if platform == "shell" else settings.organisation
+
+
 class Core:
     def __init__(self, db: Database, settings: Settings | None = None) -> None:
         self.db = db
@@ -38,8 +43,7 @@ class Core:
     # -- plumbing ---------------------------------------------------------------------------------------
 
     def org_key(self, actor: Actor) -> str:
-        """The shell has its own organisation; every Slack workspace and Teams tenant shares the configured one."""
-        return LOCAL_ORG if actor.platform == "shell" else self.settings.organisation
+        return org_key_for(actor.platform, self.settings)
 
     @contextmanager
     def context(self, actor: Actor, *, forms: bool = False) -> Iterator[Context]:
