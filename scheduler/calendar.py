@@ -68,3 +68,12 @@ def week_start(week: str) -> date:
 
 def local_midnight_utc(day: date, timezone: str) -> datetime:
     return datetime(day.year, day.month, day.day, tzinfo=ZoneInfo(timezone)).astimezone(UTC)
+
+
+def weekly_trigger(day_of_week: str, hh_mm: str, timezone: str):  # type: ignore[no-untyped-def]
+    """The cron trigger for "mon 09:00"-style schedules: named days (3.x reads numbers differently), an
+    explicit time zone. Nudges, digests and their catch-up all build it here."""
+    from apscheduler.triggers.cron import CronTrigger
+
+    hour, minute = (int(x) for x in hh_mm.split(":"))
+    return CronTrigger(day_of_week=day_of_week, hour=hour, minute=minute, timezone=ZoneInfo(timezone))

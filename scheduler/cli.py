@@ -64,17 +64,13 @@ def _people(session, refs: list[str]):  # type: ignore[no-untyped-def]
 
 
 def _dispatch(settings, db, platforms: set[str]) -> dict[str, int]:  # type: ignore[no-untyped-def]
-    from sqlalchemy import func
-    from sqlmodel import col, select
-
     from scheduler.dispatcher import Dispatcher
     from scheduler.senders import build_senders
-    from storage.models import OutboxMessage
+    from storage import outbox
 
     senders = build_senders(settings, db)
     with db.session() as session:
-        waiting = dict(session.exec(select(OutboxMessage.platform, func.count()).where(
-            col(OutboxMessage.state).in_(["pending", "failed"])).group_by(OutboxMessage.platform)).all())
+        waiting = outbox.waiting_by_platform(session)
     missing = {p for p in platforms - set(senders) if waiting.get(p)}
     if missing:
         typer.echo(f"No sender configured for {', '.join(sorted(missing))}: those messages wait in the outbox.",

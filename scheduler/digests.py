@@ -20,7 +20,7 @@ from bot.core import groups_text  # noqa: F401 - registers the digest's text
 from bot.core.i18n import language, t
 from bot.core.replies import ActionId, Button, Field, Reply, ReplyKind
 from bot.core.stages import stage_label
-from scheduler.calendar import as_utc, iso_week, local_midnight_utc, week_start, working_days_before
+from scheduler.calendar import as_utc, iso_week, local_midnight_utc, week_start, weekly_trigger, working_days_before
 from storage import digests as store
 from storage import outbox
 from storage.db import Database
@@ -176,11 +176,6 @@ def build_digests(db: Database, settings: Settings, *, now: datetime, week: str 
 
 def digest_moment(settings: Settings, day: date) -> datetime:
     """When the digest of the ISO week containing `day` is due, in UTC."""
-    from apscheduler.triggers.cron import CronTrigger
-
-    tz = ZoneInfo(settings.timezone)
-    hour, minute = (int(x) for x in settings.digest_time.split(":"))
-    monday = datetime.combine(week_start(iso_week(day)), datetime.min.time(), tz)
-    trigger = CronTrigger(day_of_week=settings.digest_day, hour=hour, minute=minute, timezone=tz)
-    fire = trigger.get_next_fire_time(None, monday)
+    monday = datetime.combine(week_start(iso_week(day)), datetime.min.time(), ZoneInfo(settings.timezone))
+    fire = weekly_trigger(settings.digest_day, settings.digest_time, settings.timezone).get_next_fire_time(None, monday)
     return as_utc(fire) if fire else as_utc(monday)

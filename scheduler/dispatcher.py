@@ -21,8 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from bot.config import Settings
 from bot.core.delivery import Delivery, OutboundMessage, PermanentDeliveryError, RateLimited, Sender
@@ -208,9 +207,7 @@ class Dispatcher:
 
     def _seconds_until_next_pending(self) -> float | None:
         with self.db.session() as session:
-            query = select(func.min(OutboxMessage.due_at)).where(
-                col(OutboxMessage.state) == outbox.PENDING, col(OutboxMessage.platform).in_(self.platforms))
-            due = session.exec(query).one()
+            due = outbox.next_pending_due(session, self.platforms)
         if due is None:
             return None
         from scheduler.calendar import as_utc

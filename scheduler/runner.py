@@ -26,7 +26,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.config import Settings
 from bot.core.delivery import Sender
-from scheduler.calendar import as_utc
+from scheduler.calendar import as_utc, weekly_trigger
 from scheduler.clock import SystemClock
 from scheduler.digests import build_digests, digest_moment
 from scheduler.dispatcher import Dispatcher
@@ -42,13 +42,11 @@ TICK_SECONDS = 2.0
 
 
 def group_trigger(group: PilotGroup) -> CronTrigger:
-    hour, minute = (int(x) for x in group.schedule_time.split(":"))
-    return CronTrigger(day_of_week=group.schedule_day, hour=hour, minute=minute, timezone=ZoneInfo(group.timezone))
+    return weekly_trigger(group.schedule_day, group.schedule_time, group.timezone)
 
 
 def digest_trigger(settings: Settings) -> CronTrigger:
-    hour, minute = (int(x) for x in settings.digest_time.split(":"))
-    return CronTrigger(day_of_week=settings.digest_day, hour=hour, minute=minute, timezone=ZoneInfo(settings.timezone))
+    return weekly_trigger(settings.digest_day, settings.digest_time, settings.timezone)
 
 
 def previous_fire(trigger: CronTrigger, now: datetime, lookback: timedelta) -> datetime | None:

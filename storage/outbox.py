@@ -119,3 +119,21 @@ def counts_by_state(session: Session) -> dict[str, int]:
 
     rows = session.exec(select(OutboxMessage.state, func.count()).group_by(OutboxMessage.state)).all()
     return {state: n for state, n in rows}
+
+
+def waiting_by_platform(session: Session) -> dict[str, int]:
+    """Messages still to send (pending or failed), per platform."""
+    from sqlalchemy import func
+
+    query = (select(OutboxMessage.platform, func.count())
+             .where(col(OutboxMessage.state).in_([PENDING, FAILED])).group_by(OutboxMessage.platform))
+    return {platform: n for platform, n in session.exec(query).all()}
+
+
+def next_pending_due(session: Session, platforms: list[str]) -> datetime | None:
+    """When the next pending message of these platforms is due (None: nothing pending)."""
+    from sqlalchemy import func
+
+    query = select(func.min(OutboxMessage.due_at)).where(col(OutboxMessage.state) == PENDING,
+                                                         col(OutboxMessage.platform).in_(platforms))
+    return session.exec(query).one()
