@@ -160,12 +160,15 @@ class Dispatcher:
         would be claimed again and the message sent twice)."""
         with self.db.session() as session:
             outbox.mark_sent(session, row.id, message_id=delivery.message_id, now=self.clock.now())
-        for hook in self.sent_hooks:
-            try:
-                with self.db.session() as session:
-                    hook(session, row, delivery)
-            except Exception:
-                log.warning("outbox: after-send bookkeeping for %s failed", row.key, exc_info=True)
+        if not self.sent_hooks:
+            return
+        with self.db.session() as session:  # one transaction for the bookkeeping, a savepoint per hook
+            for hook in self.sent_hooks:
+                try:
+                    with session.begin_nested():
+                        hook(session, row, delivery)
+                except Exception:
+                    log.warning("outbox: after-send bookkeeping for %s failed", row.key, exc_info=True)
 
     async def _write(self, fn: Callable[..., None], row_id: int | None, **kwargs: object) -> None:
         def work() -> None:
