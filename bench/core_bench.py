@@ -24,6 +24,7 @@ from sqlalchemy import text  # noqa: E402
 
 from bot.config import Settings  # noqa: E402
 from bot.core import Actor, Core  # noqa: E402
+from bot.core.clock import SystemClock  # noqa: E402
 from storage.db import Database  # noqa: E402
 from storage.search import search_idea_ids  # noqa: E402
 
@@ -130,7 +131,7 @@ def run(url: str, ideas: int, captures: int, rounds: int) -> list[str]:
     db = Database(url)
     db.upgrade()
     settings = Settings(database_url=url, organisation="bench")
-    core = Core(db, settings)
+    core = Core(db, settings, SystemClock())  # a benchmark measures wall time: the system clock
     core.handle_command(Actor("shell", "bench"), "Första idén")  # creates the organisation and the person
     with db.session() as session:
         org_id, author_id = session.execute(text(

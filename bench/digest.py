@@ -26,6 +26,7 @@ from sqlalchemy import event, insert, text  # noqa: E402
 from sqlmodel import SQLModel  # noqa: E402
 
 from bot.config import Settings  # noqa: E402
+from bot.core.clock import SystemClock  # noqa: E402
 from scheduler.digests import build_digests  # noqa: E402
 from storage.db import Database  # noqa: E402
 from storage.models import (  # noqa: E402
@@ -37,7 +38,6 @@ from storage.models import (  # noqa: E402
     Role,
     StageChange,
     Vote,
-    utcnow,
 )
 
 STAGES = ["new"] * 4 + ["in_review", "needs_info", "pilot", "implemented", "parked", "declined"]
@@ -58,7 +58,7 @@ def fresh(url: str) -> Database:
 
 def populate(db: Database, ideas: int, managers: int, seed: int = 5) -> None:
     rng = random.Random(seed)
-    now = utcnow()
+    now = SystemClock().now()
     authors = 5000
     with db.engine.begin() as conn:
         conn.execute(insert(Organisation), [{"id": 1, "key": "bench", "name": "Bench", "next_idea_number": ideas + 1,
@@ -107,7 +107,7 @@ def measure(url: str, ideas: int, managers: int) -> dict[str, float]:
     event.listen(db.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
     settings = Settings(database_url=url, organisation="bench")
     started = time.perf_counter()
-    run = build_digests(db, settings, now=utcnow())
+    run = build_digests(db, settings, now=SystemClock().now())
     elapsed = time.perf_counter() - started
     db.dispose()
     assert run.enqueued == managers, run

@@ -24,6 +24,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bot.config import Settings  # noqa: E402
+from bot.core.clock import SystemClock  # noqa: E402
 from bot.core.replies import Reply, ReplyKind  # noqa: E402
 from bot.slack.client import make_web_client  # noqa: E402
 from bot.slack.sender import SlackSender  # noqa: E402
@@ -76,7 +77,8 @@ def fill(db: Database, count: int) -> list[str]:
         for key in keys:
             reply = Reply(ReplyKind.NOTIFICATION, key, title="Veckans fråga")
             outbox.enqueue(session, outbox.NewMessage(key=key, platform="slack", recipient=f"U{key[7:]}",
-                                                      workspace="T1", payload=reply.to_dict()))
+                                                      workspace="T1", payload=reply.to_dict()),
+                           now=SystemClock().now())
     return keys
 
 
@@ -89,7 +91,8 @@ def run(url: str, count: int, rate: int, client_rate: float, concurrency: int) -
     with RateLimitedStandIn(rate) as standin:
         settings = Settings(database_url=url, slack_bot_token="xoxb-bench", slack_api_url=standin.api_url)
         dispatcher = Dispatcher(db, {"slack": SlackSender(make_web_client(settings, retry_rate_limits=False))},
-                                concurrency=concurrency, limits=Limits(slack_per_workspace=client_rate))
+                                clock=SystemClock(), concurrency=concurrency,
+                                limits=Limits(slack_per_workspace=client_rate))
         started = time.perf_counter()
         asyncio.run(dispatcher.drain(max_wait=5))
         elapsed = time.perf_counter() - started

@@ -1,6 +1,7 @@
 """How fast does Teams get its HTTP 200, and how soon after does the reply card reach the connector?
 
-Runs the real web app (`bot.web.app.create_app`) under uvicorn on 127.0.0.1 with a fresh SQLite file,
+Runs the real web app (`bot.app.build_runtime`, mounted by `bot.web.app.create_app`) under uvicorn on
+127.0.0.1 with a fresh SQLite file,
 against the HTTPS stand-ins the tests use (OpenID keys, msal tenant, Bot Connector; a CA made for the
 run). Every request is a signed personal-chat `idé …` that stores a new idea; at the end the script
 checks every idea was kept once and every reply arrived.
@@ -41,6 +42,7 @@ def main() -> None:
     stand_in_server = ServerThread(stand_in.app(), pki=pki).start()
     stand_in.url = stand_in_server.url
 
+    from bot.app import build_runtime
     from bot.config import Settings
     from bot.web.app import create_app
     from storage.db import Database
@@ -51,7 +53,7 @@ def main() -> None:
                         teams_openid_metadata_url=stand_in.metadata_url)
     db = Database(settings.database_url)
     db.upgrade()
-    bot_server = ServerThread(create_app(settings, db)).start()
+    bot_server = ServerThread(create_app(build_runtime(settings, serve=True, db=db))).start()
 
     answered: list[float] = []
     replied: list[float] = []

@@ -7,13 +7,14 @@ outbox like on every platform; the shell's sender prints them, addressed.
 
 from __future__ import annotations
 
-import asyncio
 import sys
+from collections.abc import Callable
 from typing import TextIO
 
 from bot.core import Actor, Core
 from bot.core.delivery import Delivery, OutboundMessage
 from bot.core.replies import Reply, ReplyKind
+from bot.platform import Platform
 
 
 def render(reply: Reply) -> str:
@@ -40,11 +41,15 @@ class ShellSender:
         return Delivery(message_id=message.key)
 
 
-def run_shell(core: Core, user: str, lang: str, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> int:
-    from scheduler.dispatcher import Dispatcher
+def shell_platform(out: TextIO) -> Platform:
+    """The shell's part of a running bot: a sender that prints what the outbox addresses to shell users."""
+    return Platform("shell", sender=ShellSender(out), mode="on")
 
+
+def run_shell(core: Core, user: str, lang: str, deliver: Callable[[], object], stdin: TextIO = sys.stdin,
+              stdout: TextIO = sys.stdout) -> int:
+    """Read lines until end of input; after each answer, `deliver()` sends what the outbox holds for shell users."""
     actor = Actor(platform="shell", user_id=user, display_name=user, locale=lang)
-    dispatcher = Dispatcher(core.db, {"shell": ShellSender(stdout)}, platforms=["shell"])
     interactive = stdin.isatty()
     while True:
         if interactive:
@@ -59,5 +64,5 @@ def run_shell(core: Core, user: str, lang: str, stdin: TextIO = sys.stdin, stdou
         reply = core.handle_message(actor, line)
         stdout.write(render(reply) + "\n\n")
         stdout.flush()
-        asyncio.run(dispatcher.run_once())
+        deliver()
     return 0

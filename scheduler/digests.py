@@ -17,15 +17,16 @@ from sqlmodel import select
 
 from bot.config import Settings
 from bot.core import groups_text  # noqa: F401 - registers the digest's text
+from bot.core.calendar import iso_week, local_midnight_utc, week_start, working_days_before
 from bot.core.i18n import language, t
 from bot.core.replies import ActionId, Button, Field, Reply, ReplyKind
 from bot.core.stages import stage_label
-from scheduler.calendar import as_utc, iso_week, local_midnight_utc, week_start, weekly_trigger, working_days_before
+from scheduler.triggers import weekly_trigger
 from storage import digests as store
 from storage import outbox
 from storage.db import Database
 from storage.groups import all_groups
-from storage.models import Organisation
+from storage.models import Organisation, as_utc
 
 MAX_LINES = 8
 T = TypeVar("T")
@@ -165,9 +166,9 @@ def build_digests(db: Database, settings: Settings, *, now: datetime, week: str 
                     continue
                 added = outbox.enqueue(session, outbox.NewMessage(
                     key=f"digest:{person.ref}:{week}", platform=person.platform, recipient=person.user_id,
-                    workspace=person.workspace, payload=reply.to_dict(), org_id=org.id))
+                    workspace=person.workspace, payload=reply.to_dict(), org_id=org.id), now=now)
                 if added:
-                    store.log_digest(session, person.id, week, now)
+                    store.log_digest(session, person.id, week, now, now=now)
                     run.enqueued += 1
                 else:
                     run.already_sent += 1

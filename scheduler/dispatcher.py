@@ -16,51 +16,30 @@ import logging
 import os
 import random
 import socket
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlmodel import Session
-
 from bot.config import Settings
+from bot.core.clock import Clock
 from bot.core.delivery import Delivery, OutboundMessage, PermanentDeliveryError, RateLimited, Sender
+from bot.core.extensions import AFTER_SEND, AfterSendHook, SentMessage, load_features
 from bot.core.replies import Reply
-from scheduler.clock import SystemClock
 from scheduler.ratelimit import Limits, RateLimiter
-from storage import ideas, nudges, outbox
+from storage import outbox
 from storage.db import Database
-from storage.models import OutboxMessage
+from storage.models import OutboxMessage, as_utc
 
 log = logging.getLogger(__name__)
 
 # A rate-limit pause longer than this releases the row (due again after the pause) instead of holding it.
 HOLD_PAUSE_SECONDS = 30.0
-SentHook = Callable[[Session, OutboxMessage, Delivery], None]
 
 
 def backoff(attempt: int, *, base: float = 5.0, cap: float = 3600.0) -> float:
     """Exponential backoff with full jitter, in seconds."""
     return random.uniform(base / 2, min(cap, base * 2 ** max(0, attempt - 1)))
-
-
-def _remember_nudge_message(session: Session, row: OutboxMessage, delivery: Delivery) -> None:
-    if row.key.startswith("nudge:"):
-        nudges.record_sent(session, row.key, delivery.message_id)
-
-
-def _remember_idea_message(session: Session, row: OutboxMessage, delivery: Delivery) -> None:
-    """A delivered message about an idea stands for it, on every platform: a reaction on it is a vote and a
-    reply in its thread a comment. Recorded in the transaction that marks the row sent."""
-    number = json.loads(row.payload).get("idea_number")
-    if number is None or row.org_id is None or not delivery.channel or not delivery.message_id:
-        return
-    idea = ideas.get_idea(session, row.org_id, int(number))
-    if idea is not None:
-        ideas.link_message(session, idea, row.platform, delivery.channel, delivery.message_id)
-
-
-SENT_HOOKS: list[SentHook] = [_remember_nudge_message, _remember_idea_message]
 
 
 @dataclass(slots=True)
@@ -84,10 +63,15 @@ class DispatchResult:
 
 
 class Dispatcher:
-    def __init__(self, db: Database, senders: Mapping[str, Sender], *, max_attempts: int = 8, batch: int = 200,
-                 platforms: list[str] | None = None, worker: str | None = None, concurrency: int = 20,
-                 limits: Limits | None = None, clock: SystemClock | None = None,
-                 stale_after: timedelta = timedelta(minutes=5), sent_hooks: list[SentHook] | None = None) -> None:
+    """Sends due outbox rows through the senders it is handed (the composition root builds them).
+
+    After a send, the features' after-send hooks (`bot.core.extensions.AFTER_SEND`) do their bookkeeping.
+    """
+
+    def __init__(self, db: Database, senders: Mapping[str, Sender], *, clock: Clock, max_attempts: int = 8,
+                 batch: int = 200, platforms: list[str] | None = None, worker: str | None = None,
+                 concurrency: int = 20, limits: Limits | None = None, stale_after: timedelta = timedelta(minutes=5),
+                 after_send: Sequence[AfterSendHook] | None = None) -> None:
         self.db = db
         self.senders = dict(senders)
         self.max_attempts = max_attempts
@@ -95,19 +79,22 @@ class Dispatcher:
         self.platforms = platforms or list(self.senders)
         self.worker = worker or f"{socket.gethostname()}:{os.getpid()}"
         self.concurrency = max(1, concurrency)
-        self.clock = clock or SystemClock()
+        self.clock = clock
         self.limiter = RateLimiter(limits, self.clock)
         self.stale_after = stale_after
-        self.sent_hooks = SENT_HOOKS if sent_hooks is None else sent_hooks
+        if after_send is None:
+            load_features()
+            after_send = AFTER_SEND
+        self.after_send = list(after_send)
 
     @classmethod
-    def from_settings(cls, settings: Settings, db: Database, senders: Mapping[str, Sender], **kwargs: Any
-                      ) -> Dispatcher:
+    def from_settings(cls, settings: Settings, db: Database, senders: Mapping[str, Sender], *, clock: Clock,
+                      **kwargs: Any) -> Dispatcher:
         limits = Limits(slack_per_workspace=settings.slack_rate_per_second,
                         teams_per_conversation=settings.teams_conversation_rate_per_second,
                         teams_per_tenant=settings.teams_tenant_rate_per_second)
-        return cls(db, senders, max_attempts=settings.outbox_max_attempts, concurrency=settings.outbox_concurrency,
-                   limits=limits, **kwargs)
+        return cls(db, senders, clock=clock, max_attempts=settings.outbox_max_attempts,
+                   concurrency=settings.outbox_concurrency, limits=limits, **kwargs)
 
     def claim(self, now: datetime | None = None) -> list[OutboxMessage]:
         if not self.platforms:
@@ -160,13 +147,16 @@ class Dispatcher:
         would be claimed again and the message sent twice)."""
         with self.db.session() as session:
             outbox.mark_sent(session, row.id, message_id=delivery.message_id, now=self.clock.now())
-        if not self.sent_hooks:
+        if not self.after_send:
             return
+        sent = SentMessage(key=row.key, platform=row.platform, org_id=row.org_id, payload=json.loads(row.payload),
+                           channel=delivery.channel, message_id=delivery.message_id)
+        now = self.clock.now()
         with self.db.session() as session:  # one transaction for the bookkeeping, a savepoint per hook
-            for hook in self.sent_hooks:
+            for hook in self.after_send:
                 try:
                     with session.begin_nested():
-                        hook(session, row, delivery)
+                        hook(session, sent, now)
                 except Exception:
                     log.warning("outbox: after-send bookkeeping for %s failed", row.key, exc_info=True)
 
@@ -213,6 +203,4 @@ class Dispatcher:
             due = outbox.next_pending_due(session, self.platforms)
         if due is None:
             return None
-        from scheduler.calendar import as_utc
-
         return max(0.0, (as_utc(due) - self.clock.now()).total_seconds())

@@ -15,15 +15,15 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session
 
 from bot.config import Settings
+from bot.core.calendar import add_working_days, is_working_day, iso_week, within_working_hours
 from bot.core.groups_text import DEFAULT_PROMPTS
 from bot.core.i18n import language, t
 from bot.core.replies import ActionId, Button, Reply, ReplyKind
-from scheduler.calendar import add_working_days, as_utc, is_working_day, iso_week, within_working_hours
 from storage import groups as group_store
 from storage import nudges as nudge_store
 from storage import outbox
 from storage.db import Database
-from storage.models import Nudge, Person, PilotGroup
+from storage.models import Nudge, Person, PilotGroup, as_utc
 
 
 @dataclass(slots=True)
@@ -93,7 +93,7 @@ def send_nudge(db: Database, settings: Settings, group_id: int, *, now: datetime
             if channel:
                 key = f"nudge:{nudge.id}:channel:{platform}:{channel}"
                 outcome.enqueued += _enqueue(session, nudge, key, "channel", platform, channel, None,
-                                             nudge_reply(group, nudge, channel_lang), recipient_kind="channel")
+                                             nudge_reply(group, nudge, channel_lang), now=now, recipient_kind="channel")
         if dm or group.dm_members or not (group.slack_channel or group.teams_conversation):
             for person in group_store.members(session, group.id):
                 if not reachable(person, now):
@@ -101,17 +101,18 @@ def send_nudge(db: Database, settings: Settings, group_id: int, *, now: datetime
                     continue
                 lang = language(person.locale, language(settings.default_locale))
                 outcome.enqueued += _enqueue(session, nudge, f"nudge:{nudge.id}:dm:{person.ref}", "dm",
-                                             person.platform, person.user_id, person, nudge_reply(group, nudge, lang))
+                                             person.platform, person.user_id, person, nudge_reply(group, nudge, lang),
+                                             now=now)
         return outcome
 
 
 def _enqueue(session: Session, nudge: Nudge, key: str, kind: str, platform: str, recipient: str,
-             person: Person | None, reply: Reply, *, recipient_kind: str = "user") -> int:
+             person: Person | None, reply: Reply, *, now: datetime, recipient_kind: str = "user") -> int:
     added = outbox.enqueue(session, outbox.NewMessage(
         key=key, platform=platform, recipient=recipient, recipient_kind=recipient_kind, payload=reply.to_dict(),
-        workspace=person.workspace if person else None, org_id=nudge.org_id))
+        workspace=person.workspace if person else None, org_id=nudge.org_id), now=now)
     nudge_store.add_delivery(session, nudge, outbox_key=key, kind=kind, platform=platform,
-                             person_id=person.id if person else None)
+                             person_id=person.id if person else None, now=now)
     return int(added)
 
 
@@ -149,5 +150,5 @@ def send_reminders(db: Database, settings: Settings, *, now: datetime) -> int:
                 lang = language(person.locale, language(settings.default_locale))
                 sent += _enqueue(session, nudge, f"nudge:{nudge.id}:reminder:{person.ref}", "reminder",
                                  person.platform, person.user_id, person,
-                                 nudge_reply(group, nudge, lang, reminder=True))
+                                 nudge_reply(group, nudge, lang, reminder=True), now=now)
     return sent

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.core.clock import Clock
 from bot.core.delivery import OutboundMessage
-from scheduler.clock import SystemClock
 
 
 @dataclass(slots=True)
@@ -48,9 +48,9 @@ class TokenBucket:
 
 
 class RateLimiter:
-    def __init__(self, limits: Limits | None = None, clock: SystemClock | None = None) -> None:
+    def __init__(self, limits: Limits | None, clock: Clock) -> None:
         self.limits = limits or Limits()
-        self.clock = clock or SystemClock()
+        self.clock = clock
         self.buckets: dict[str, TokenBucket] = {}
 
     def scopes(self, message: OutboundMessage) -> list[tuple[str, float, float]]:

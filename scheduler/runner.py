@@ -16,7 +16,6 @@ import logging
 import os
 import socket
 import threading
-from collections.abc import Mapping
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -25,16 +24,15 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.config import Settings
-from bot.core.delivery import Sender
-from scheduler.calendar import as_utc, weekly_trigger
-from scheduler.clock import SystemClock
+from bot.core.clock import Clock
 from scheduler.digests import build_digests, digest_moment
 from scheduler.dispatcher import Dispatcher
 from scheduler.nudges import send_nudge, send_reminders
+from scheduler.triggers import previous_fire, weekly_trigger
 from storage import lease
 from storage.db import Database
 from storage.groups import all_groups
-from storage.models import PilotGroup
+from storage.models import PilotGroup, as_utc
 
 log = logging.getLogger(__name__)
 LEASE_NAME = "scheduler"
@@ -49,24 +47,17 @@ def digest_trigger(settings: Settings) -> CronTrigger:
     return weekly_trigger(settings.digest_day, settings.digest_time, settings.timezone)
 
 
-def previous_fire(trigger: CronTrigger, now: datetime, lookback: timedelta) -> datetime | None:
-    """The last time `trigger` fired in (now - lookback, now], if any."""
-    fire = trigger.get_next_fire_time(None, now - lookback)
-    last = None
-    while fire is not None and fire <= now:
-        last = fire
-        fire = trigger.get_next_fire_time(fire, fire + timedelta(seconds=1))
-    return last
-
-
 class SchedulerService:
-    def __init__(self, settings: Settings, db: Database, senders: Mapping[str, Sender], *,
-                 clock: SystemClock | None = None, holder: str | None = None) -> None:
+    """The jobs of one process. The composition root hands it the dispatcher (with the platforms' senders)
+    and the clock; the scheduler never builds a platform itself."""
+
+    def __init__(self, settings: Settings, db: Database, dispatcher: Dispatcher, *, clock: Clock,
+                 holder: str | None = None) -> None:
         self.settings = settings
         self.db = db
-        self.clock = clock or SystemClock()
+        self.clock = clock
         self.holder = holder or f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
-        self.dispatcher = Dispatcher.from_settings(settings, db, senders, clock=self.clock, worker=self.holder)
+        self.dispatcher = dispatcher
         self.grace = max(900, settings.scheduler_misfire_grace_seconds)
         self.scheduler: BackgroundScheduler | None = None
         self._dispatch_lock = threading.Lock()
@@ -166,7 +157,7 @@ class SchedulerService:
         lease_every = max(1.0, self.settings.scheduler_lease_seconds / 3)
         # First the lease (catching up once it is taken, right away on start), then the rest.
         self.scheduler.add_job(self.keep_lease, IntervalTrigger(seconds=lease_every), id="lease",
-                               next_run_time=datetime.now(ZoneInfo(self.settings.timezone)))
+                               next_run_time=self.clock.now())
         self.scheduler.add_job(self.tick, IntervalTrigger(seconds=TICK_SECONDS), id="tick")
         self.scheduler.add_job(self.run_reminders, IntervalTrigger(minutes=1), id="reminders")
         self.scheduler.add_job(self.run_digest, digest_trigger(self.settings), id="digest")
@@ -181,11 +172,7 @@ class SchedulerService:
             self.scheduler.shutdown(wait=True)
             self.scheduler = None
         with self.db.session() as session:
-            lease.release(session, LEASE_NAME, self.holder)
+            lease.release(session, LEASE_NAME, self.holder, now=self.clock.now())
         with self._dispatch_lock:
             self._loop.close()
 
-
-def start_scheduler(settings: Settings, db: Database, senders: Mapping[str, Sender]) -> SchedulerService:
-    """The web app's hook (`idesluss serve` without --no-scheduler): returns a handle with `.shutdown()`."""
-    return SchedulerService(settings, db, senders).start()

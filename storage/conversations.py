@@ -9,11 +9,12 @@ that holds what creating their 1:1 chat needs.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlmodel import Session, col, select
 
 from storage.db import insert_for
-from storage.models import ConversationRef, Person, utcnow
+from storage.models import ConversationRef, Person
 
 PERSONAL = "personal"
 MEMBER = "member"
@@ -34,12 +35,12 @@ def member_key(user_id: str) -> str:
     return f"{MEMBER}:{user_id}"
 
 
-def save_ref(session: Session, ref: RefData, platform: str = "teams") -> None:
+def save_ref(session: Session, ref: RefData, *, now: datetime, platform: str = "teams") -> None:
     """Insert or refresh the reference (one statement, so concurrent requests cannot collide)."""
     values = {
         "platform": platform, "conversation_id": ref.conversation_id, "conversation_type": ref.conversation_type,
         "service_url": ref.service_url, "tenant_id": ref.tenant_id, "bot_id": ref.bot_id,
-        "user_id": ref.user_id, "member_id": ref.member_id, "updated_at": utcnow(),
+        "user_id": ref.user_id, "member_id": ref.member_id, "updated_at": now,
     }
     changes = {k: v for k, v in values.items() if k not in ("platform", "conversation_id") and v is not None}
     stmt = insert_for(session, ConversationRef).values(**values).on_conflict_do_update(

@@ -72,9 +72,6 @@ class Database:
     def upgrade(self) -> None:
         upgrade(self.engine)
 
-    def is_current(self) -> bool:
-        return schema_is_current(self.engine)
-
     def ping(self) -> bool:
         with self.engine.connect() as conn:
             conn.exec_driver_sql("SELECT 1")
@@ -129,12 +126,29 @@ def schema_is_current(engine: Engine) -> bool:
     return applied == set(script.get_heads())
 
 
+# pg_advisory_lock key of schema upgrades ("idesluss" in ASCII): two operators upgrading at once queue.
+UPGRADE_LOCK = 0x6964_6573_6C75_7373 & 0x7FFF_FFFF_FFFF_FFFF
+
+
 def upgrade(engine: Engine) -> None:
-    """Bring the schema to the newest revision (every head: feature branches may add their own)."""
+    """Bring the schema to the newest revision (every head: feature branches may add their own).
+
+    On PostgreSQL the upgrade holds an advisory lock, so a second `idesluss db upgrade` started at the same
+    moment waits and then finds nothing left to do; on SQLite `BEGIN IMMEDIATE` already serialises writers.
+    """
     from alembic import command
 
     cfg = alembic_config(engine)
     with engine.connect() as connection:
-        cfg.attributes["connection"] = connection
-        command.upgrade(cfg, "heads")
-        connection.commit()
+        postgres = connection.dialect.name == "postgresql"
+        if postgres:
+            connection.exec_driver_sql(f"SELECT pg_advisory_lock({UPGRADE_LOCK})")
+        try:
+            cfg.attributes["connection"] = connection
+            command.upgrade(cfg, "heads")
+            connection.commit()
+        finally:
+            if postgres:
+                connection.rollback()  # a failed migration leaves its transaction open: end it before unlocking
+                connection.exec_driver_sql(f"SELECT pg_advisory_unlock({UPGRADE_LOCK})")
+                connection.commit()

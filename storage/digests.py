@@ -9,17 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from storage.db import insert_for
 from storage.groups import memberships
-from storage.models import DigestLog, Idea, Person, Role, StageChange, Vote, utcnow
+from storage.models import DigestLog, Idea, Person, Role, StageChange, Vote, as_utc
 from storage.nudges import stats_by_group
-
-ORG = 0  # the scope key of "the whole organisation"
 
 
 @dataclass(slots=True)
@@ -78,19 +76,14 @@ def last_digests(session: Session, person_ids: Sequence[int], before_week: str) 
     query = (select(DigestLog.person_id, func.max(DigestLog.covered_until))
              .where(col(DigestLog.person_id).in_(list(person_ids)), col(DigestLog.week) < before_week)
              .group_by(DigestLog.person_id))
-    return {pid: utc(at) for pid, at in session.exec(query).all()}
+    return {pid: as_utc(at) for pid, at in session.exec(query).all()}
 
 
-def log_digest(session: Session, person_id: int, week: str, covered_until: datetime) -> bool:
+def log_digest(session: Session, person_id: int, week: str, covered_until: datetime, *, now: datetime) -> bool:
     inserted = session.execute(insert_for(session, DigestLog).values(
-        person_id=person_id, week=week, covered_until=covered_until, created_at=utcnow())
+        person_id=person_id, week=week, covered_until=covered_until, created_at=now)
         .on_conflict_do_nothing(index_elements=["person_id", "week"]).returning(DigestLog.id)).scalar_one_or_none()
     return inserted is not None
-
-
-def utc(moment: datetime) -> datetime:
-    """SQLite returns naive timestamps (stored as UTC), PostgreSQL aware ones: compare them as aware."""
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
 
 
 # The columns a digest line needs: light tuples instead of ORM objects, so thousands of rows stay cheap.
@@ -101,7 +94,7 @@ IDEA_COLUMNS = (Idea.id, Idea.number, Idea.title, Idea.stage, Idea.anonymous, Id
 def _row(r: Sequence, groups_of: dict[int, set[int]]) -> IdeaRow:  # type: ignore[type-arg]
     idea_id, number, title, stage, anonymous, author_id, group_id, created_at, display_name, user_id = r[:10]
     groups = frozenset(groups_of.get(author_id, set()) | ({group_id} if group_id else set()))
-    return IdeaRow(idea_id, number, title, stage, None if anonymous else (display_name or user_id), utc(created_at),
+    return IdeaRow(idea_id, number, title, stage, None if anonymous else (display_name or user_id), as_utc(created_at),
                    groups)
 
 
@@ -134,7 +127,7 @@ def digest_data(session: Session, org_id: int, *, since: datetime, until: dateti
         .group_by(*IDEA_COLUMNS).order_by(votes.desc()).limit(200)).all()
     data = DigestData(new_ideas=[_row(r, groups_of) for r in new], waiting=[_row(r, groups_of) for r in waiting],
                       nudge_stats=stats_by_group(session, org_id, weeks))
-    data.changes = [ChangeRow(_row(r, groups_of), r[10], r[11], utc(r[12])) for r in changes]
+    data.changes = [ChangeRow(_row(r, groups_of), r[10], r[11], as_utc(r[12])) for r in changes]
     for r in vote_rows:
         row = _row(r, groups_of)
         data.votes[row.id] = r[10]

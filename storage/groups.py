@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 
 from sqlmodel import Session, col, delete, select
 
-from storage.models import GroupMember, GroupPrompt, Person, PilotGroup, utcnow
+from storage.models import GroupMember, GroupPrompt, Person, PilotGroup
 from storage.text import clean_text
 
 
@@ -25,13 +26,13 @@ def find_group(session: Session, name: str) -> PilotGroup | None:
 
 def create_group(session: Session, org_id: int, name: str, *, schedule_day: str = "mon", schedule_time: str = "09:00",
                  timezone: str = "Europe/Stockholm", slack_channel: str | None = None,
-                 teams_conversation: str | None = None, dm_members: bool = False) -> PilotGroup:
+                 teams_conversation: str | None = None, dm_members: bool = False, now: datetime) -> PilotGroup:
     name = clean_text(name)
     if get_group(session, org_id, name) is not None:
         raise GroupExists(name)
     group = PilotGroup(org_id=org_id, name=name, schedule_day=schedule_day, schedule_time=schedule_time,
                        timezone=timezone, slack_channel=slack_channel or None,
-                       teams_conversation=teams_conversation or None, dm_members=dm_members, created_at=utcnow())
+                       teams_conversation=teams_conversation or None, dm_members=dm_members, created_at=now)
     session.add(group)
     session.flush()
     return group
@@ -44,13 +45,13 @@ def all_groups(session: Session, org_id: int | None = None) -> list[PilotGroup]:
     return list(session.exec(query).all())
 
 
-def add_members(session: Session, group: PilotGroup, people: Iterable[Person]) -> int:
+def add_members(session: Session, group: PilotGroup, people: Iterable[Person], *, now: datetime) -> int:
     """Add people not yet in the group; returns how many were new."""
     present = set(session.exec(select(GroupMember.person_id).where(GroupMember.group_id == group.id)).all())
     added = 0
     for person in people:
         if person.id not in present:
-            session.add(GroupMember(group_id=group.id, person_id=person.id, created_at=utcnow()))
+            session.add(GroupMember(group_id=group.id, person_id=person.id, created_at=now))
             present.add(person.id)
             added += 1
     session.flush()
@@ -79,12 +80,6 @@ def member_counts(session: Session) -> dict[int, int]:
     return {group_id: n for group_id, n in rows}
 
 
-def groups_of(session: Session, person_id: int) -> list[PilotGroup]:
-    query = (select(PilotGroup).join(GroupMember, col(GroupMember.group_id) == PilotGroup.id)
-             .where(GroupMember.person_id == person_id).order_by(col(PilotGroup.id)))
-    return list(session.exec(query).all())
-
-
 def memberships(session: Session, org_id: int) -> dict[int, set[int]]:
     """person id -> the ids of their groups, for a whole organisation in one query."""
     query = (select(GroupMember.person_id, GroupMember.group_id)
@@ -95,8 +90,8 @@ def memberships(session: Session, org_id: int) -> dict[int, set[int]]:
     return result
 
 
-def add_prompt(session: Session, group: PilotGroup, text: str) -> GroupPrompt:
-    prompt = GroupPrompt(group_id=group.id, text=clean_text(text)[:500], created_at=utcnow())
+def add_prompt(session: Session, group: PilotGroup, text: str, *, now: datetime) -> GroupPrompt:
+    prompt = GroupPrompt(group_id=group.id, text=clean_text(text)[:500], created_at=now)
     session.add(prompt)
     session.flush()
     return prompt

@@ -3,25 +3,27 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session
 
-from storage.models import GuidedCapture, Person, utcnow
+from storage.models import GuidedCapture, Person
 
 
 def get_guided(session: Session, person: Person) -> GuidedCapture | None:
     return session.get(GuidedCapture, person.id)
 
 
-def save_guided(session: Session, person: Person, step: str, data: dict[str, Any], context: str = "") -> None:
+def save_guided(session: Session, person: Person, step: str, data: dict[str, Any], context: str = "", *,
+                now: datetime) -> None:
     row = session.get(GuidedCapture, person.id)
     if row is None:
-        row = GuidedCapture(person_id=person.id, step=step)
+        row = GuidedCapture(person_id=person.id, step=step, updated_at=now)
     row.step = step
     row.data = json.dumps(data, ensure_ascii=False)
     row.context = context
-    row.updated_at = utcnow()
+    row.updated_at = now
     session.add(row)
     session.flush()
 

@@ -24,7 +24,6 @@ from storage.models import (
     ProcessedEvent,
     StageChange,
     Vote,
-    utcnow,
 )
 from storage.search import search_idea_ids, similar_idea_ids
 from storage.text import clean_text
@@ -58,7 +57,8 @@ def _lock_org(session: Session, org_id: int) -> Organisation:
     return org
 
 
-def capture_idea(session: Session, org: Organisation, author: Person, new: NewIdea) -> tuple[Idea, bool]:
+def capture_idea(session: Session, org: Organisation, author: Person, new: NewIdea, *, now: datetime
+                 ) -> tuple[Idea, bool]:
     """Store the idea with the organisation's next number. Returns (idea, created).
 
     With a `dedup_key` seen before, the earlier idea comes back and nothing is stored.
@@ -74,7 +74,6 @@ def capture_idea(session: Session, org: Organisation, author: Person, new: NewId
         .values(next_idea_number=Organisation.next_idea_number + 1)
         .returning(Organisation.next_idea_number)
     ).scalar_one() - 1
-    now = utcnow()
     idea = Idea(
         org_id=org.id, number=number, title=clean_text(new.title), text=clean_text(new.text),
         problem=clean_text(new.problem) or None, benefit=clean_text(new.benefit) or None,
@@ -90,7 +89,7 @@ def capture_idea(session: Session, org: Organisation, author: Person, new: NewId
     return idea, True
 
 
-def update_details(session: Session, idea: Idea, **fields: str | bool | None) -> Idea:
+def update_details(session: Session, idea: Idea, *, now: datetime, **fields: str | bool | None) -> Idea:
     for name, value in fields.items():
         if name == "anonymous":
             idea.anonymous = bool(value)
@@ -99,7 +98,7 @@ def update_details(session: Session, idea: Idea, **fields: str | bool | None) ->
             if name in ("title", "text") and not cleaned:
                 continue
             setattr(idea, name, cleaned or None)
-    idea.updated_at = utcnow()
+    idea.updated_at = now
     session.add(idea)
     session.flush()
     return idea
@@ -148,8 +147,7 @@ def similar_ideas(session: Session, idea: Idea, *, limit: int = 3) -> list[Idea]
 
 
 def change_stage(session: Session, idea: Idea, actor: Person | None, to_stage: str,
-                 comment: str | None = None) -> StageChange:
-    now = utcnow()
+                 comment: str | None = None, *, now: datetime) -> StageChange:
     change = StageChange(idea_id=idea.id, actor_id=actor.id if actor else None, from_stage=idea.stage,
                          to_stage=to_stage, comment=clean_text(comment) or None, created_at=now)
     idea.stage = to_stage
@@ -162,17 +160,17 @@ def change_stage(session: Session, idea: Idea, actor: Person | None, to_stage: s
     return change
 
 
-def set_owner(session: Session, idea: Idea, owner: Person) -> None:
+def set_owner(session: Session, idea: Idea, owner: Person, *, now: datetime) -> None:
     idea.owner_id = owner.id
-    idea.updated_at = utcnow()
+    idea.updated_at = now
     if idea.first_feedback_at is None:
         idea.first_feedback_at = idea.updated_at
     session.add(idea)
     session.flush()
 
 
-def withdraw_idea(session: Session, idea: Idea) -> None:
-    idea.withdrawn_at = utcnow()
+def withdraw_idea(session: Session, idea: Idea, *, now: datetime) -> None:
+    idea.withdrawn_at = now
     idea.updated_at = idea.withdrawn_at
     session.add(idea)
     session.flush()
@@ -184,13 +182,13 @@ def stage_history(session: Session, idea: Idea) -> list[tuple[StageChange, Perso
     return [(c, p) for c, p in session.exec(query).all()]
 
 
-def add_vote(session: Session, idea: Idea, person: Person) -> bool:
+def add_vote(session: Session, idea: Idea, person: Person, *, now: datetime) -> bool:
     """One vote per person and idea: False when they had voted already."""
     if session.exec(select(Vote).where(Vote.idea_id == idea.id, Vote.person_id == person.id)).first():
         return False
     try:
         with session.begin_nested():
-            session.add(Vote(idea_id=idea.id, person_id=person.id))
+            session.add(Vote(idea_id=idea.id, person_id=person.id, created_at=now))
     except IntegrityError:
         return False
     return True
@@ -214,12 +212,12 @@ def vote_count(session: Session, idea_ids: Iterable[int]) -> dict[int, int]:
     return {idea_id: n for idea_id, n in session.exec(query).all()}
 
 
-def add_comment(session: Session, idea: Idea, person: Person, text: str, *, dedup_key: str | None = None
-                ) -> Comment | None:
+def add_comment(session: Session, idea: Idea, person: Person, text: str, *, now: datetime,
+                dedup_key: str | None = None) -> Comment | None:
     if dedup_key and session.exec(select(Comment).where(Comment.idea_id == idea.id,
                                                         Comment.dedup_key == dedup_key)).first():
         return None
-    comment = Comment(idea_id=idea.id, person_id=person.id, text=clean_text(text), dedup_key=dedup_key)
+    comment = Comment(idea_id=idea.id, person_id=person.id, text=clean_text(text), dedup_key=dedup_key, created_at=now)
     session.add(comment)
     session.flush()
     return comment
@@ -231,10 +229,11 @@ def comments_for(session: Session, idea: Idea) -> list[tuple[Comment, Person]]:
     return [(c, p) for c, p in session.exec(query).all()]
 
 
-def link_message(session: Session, idea: Idea, platform: str, channel: str, message_ref: str) -> None:
+def link_message(session: Session, idea: Idea, platform: str, channel: str, message_ref: str, *, now: datetime
+                 ) -> None:
     """Remember that a platform message shows the idea (idempotent, safe against a concurrent link)."""
     session.execute(insert_for(session, IdeaMessage).values(
-        idea_id=idea.id, platform=platform, channel=channel, message_ref=message_ref, created_at=utcnow(),
+        idea_id=idea.id, platform=platform, channel=channel, message_ref=message_ref, created_at=now,
     ).on_conflict_do_nothing())
 
 
@@ -245,13 +244,13 @@ def idea_for_message(session: Session, platform: str, channel: str, message_ref:
     return session.exec(query).first()
 
 
-def first_time(session: Session, key: str) -> bool:
+def first_time(session: Session, key: str, *, now: datetime) -> bool:
     """Record an inbound event key; False when it was recorded before (a retry)."""
     if session.get(ProcessedEvent, key) is not None:
         return False
     try:
         with session.begin_nested():
-            session.add(ProcessedEvent(key=key[:250]))
+            session.add(ProcessedEvent(key=key[:250], created_at=now))
     except IntegrityError:
         return False
     return True

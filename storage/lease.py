@@ -12,13 +12,11 @@ from sqlalchemy import or_, update
 from sqlmodel import Session, col, select
 
 from storage.db import insert_for
-from storage.models import SchedulerLease, utcnow
+from storage.models import SchedulerLease
 
 
-def try_acquire(session: Session, name: str, holder: str, *, duration: timedelta,
-                now: datetime | None = None) -> bool:
+def try_acquire(session: Session, name: str, holder: str, *, duration: timedelta, now: datetime) -> bool:
     """Take or renew the lease; False while another holder's lease has not expired."""
-    now = now or utcnow()
     expires = now + duration
     result = session.execute(
         update(SchedulerLease)
@@ -35,11 +33,11 @@ def try_acquire(session: Session, name: str, holder: str, *, duration: timedelta
     return inserted is not None
 
 
-def release(session: Session, name: str, holder: str) -> None:
+def release(session: Session, name: str, holder: str, *, now: datetime) -> None:
     """Give the lease up at shutdown, so another replica takes over at once instead of after expiry."""
     session.execute(update(SchedulerLease).where(col(SchedulerLease.name) == name,
                                                  col(SchedulerLease.holder) == holder)
-                    .values(expires_at=utcnow() - timedelta(seconds=1)))
+                    .values(expires_at=now - timedelta(seconds=1)))
 
 
 def current(session: Session, name: str) -> SchedulerLease | None:

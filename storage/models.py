@@ -17,8 +17,13 @@ SQLModel.metadata.naming_convention = {
 }
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC)
+def as_utc(moment: datetime) -> datetime:
+    """SQLite hands timestamps back naive (they were stored as UTC), PostgreSQL aware: compare them as aware UTC.
+
+    Rows are never stamped here: every timestamp comes from the caller's `now`, which comes from the one
+    clock the composition root built (so a test's clock and a stored row always agree).
+    """
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 class Organisation(SQLModel, table=True):
@@ -27,7 +32,7 @@ class Organisation(SQLModel, table=True):
     name: str = Field(default="", max_length=200)
     next_idea_number: int = 1
     first_feedback_days: int = 10  # working days before an idea without feedback counts as waiting
-    created_at: datetime = Field(default_factory=utcnow)
+    created_at: datetime
 
 
 class Person(SQLModel, table=True):
@@ -44,7 +49,7 @@ class Person(SQLModel, table=True):
     unreachable: bool = False  # the platform refuses messages to this person (blocked/uninstalled)
     nudges_paused_until: datetime | None = None
     nudges_opt_out: bool = False
-    created_at: datetime = Field(default_factory=utcnow)
+    created_at: datetime
 
     @property
     def ref(self) -> str:
@@ -81,8 +86,8 @@ class Idea(SQLModel, table=True):
     nudge_id: int | None = None
     first_feedback_at: datetime | None = None
     withdrawn_at: datetime | None = None
-    created_at: datetime = Field(default_factory=utcnow)
-    updated_at: datetime = Field(default_factory=utcnow)
+    created_at: datetime
+    updated_at: datetime
 
 
 class StageChange(SQLModel, table=True):
@@ -94,7 +99,7 @@ class StageChange(SQLModel, table=True):
     from_stage: str | None = Field(default=None, max_length=30)
     to_stage: str = Field(max_length=30)
     comment: str | None = Field(default=None, sa_column=Column(Text))
-    created_at: datetime = Field(default_factory=utcnow, index=True)
+    created_at: datetime = Field(index=True)
 
 
 class Vote(SQLModel, table=True):
@@ -103,7 +108,7 @@ class Vote(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     idea_id: int = Field(foreign_key="idea.id", index=True)
     person_id: int = Field(foreign_key="person.id")
-    created_at: datetime = Field(default_factory=utcnow)
+    created_at: datetime
 
 
 class Comment(SQLModel, table=True):
@@ -114,7 +119,7 @@ class Comment(SQLModel, table=True):
     person_id: int = Field(foreign_key="person.id")
     text: str = Field(sa_column=Column(Text, nullable=False))
     dedup_key: str | None = Field(default=None, max_length=200)
-    created_at: datetime = Field(default_factory=utcnow)
+    created_at: datetime
 
 
 class Role(SQLModel, table=True):
@@ -124,7 +129,7 @@ class Role(SQLModel, table=True):
     person_id: int = Field(foreign_key="person.id", index=True)
     role: str = Field(max_length=20)  # coach | manager | admin
     group_id: int | None = None  # a manager's scope: None = the whole organisation
-    created_at: datetime = Field(default_factory=utcnow)
+    created_at: datetime
 
 
 class GuidedCapture(SQLModel, table=True):
@@ -136,7 +141,7 @@ class GuidedCapture(SQLModel, table=True):
     step: str = Field(max_length=20)  # idea | problem | benefit
     data: str = Field(default="{}", sa_column=Column(Text, nullable=False))  # JSON of answers so far
     context: str = Field(default="", max_length=200)
-    updated_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime
 
 
 class IdeaMessage(SQLModel, table=True):
@@ -150,7 +155,7 @@ class IdeaMessage(SQLModel, table=True):
     platform: str = Field(max_length=20)
     channel: str = Field(max_length=200)
     message_ref: str = Field(max_length=200)
-    created_at: datetime = Field(default_factory=utcnow)
+    created_at: datetime
 
 
 class ProcessedEvent(SQLModel, table=True):
@@ -159,7 +164,7 @@ class ProcessedEvent(SQLModel, table=True):
     __tablename__ = "processed_event"
 
     key: str = Field(primary_key=True, max_length=250)
-    created_at: datetime = Field(default_factory=utcnow, index=True)
+    created_at: datetime = Field(index=True)
 
 
 class ConversationRef(SQLModel, table=True):
@@ -177,7 +182,7 @@ class ConversationRef(SQLModel, table=True):
     bot_id: str | None = Field(default=None, max_length=200)
     user_id: str | None = Field(default=None, max_length=200, index=True)  # AAD object id (personal chats)
     member_id: str | None = Field(default=None, max_length=200)  # the "29:…" channel account id
-    updated_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime
 
 
 class OutboxMessage(SQLModel, table=True):
@@ -195,7 +200,7 @@ class OutboxMessage(SQLModel, table=True):
     workspace: str | None = Field(default=None, max_length=200)
     thread: str | None = Field(default=None, max_length=200)
     payload: str = Field(sa_column=Column(Text, nullable=False))  # Reply.to_dict() as JSON
-    due_at: datetime = Field(default_factory=utcnow)
+    due_at: datetime
     state: str = Field(default="pending", max_length=20)  # pending | sending | sent | failed | dead
     attempts: int = 0
     last_error: str | None = Field(default=None, sa_column=Column(Text))
@@ -203,7 +208,7 @@ class OutboxMessage(SQLModel, table=True):
     claimed_at: datetime | None = None
     sent_at: datetime | None = None
     message_id: str | None = Field(default=None, max_length=200)
-    created_at: datetime = Field(default_factory=utcnow)
+    created_at: datetime
 
 
 class SchedulerLease(SQLModel, table=True):
@@ -234,7 +239,7 @@ class PilotGroup(SQLModel, table=True):
     slack_channel: str | None = Field(default=None, max_length=200)
     teams_conversation: str | None = Field(default=None, max_length=500)
     dm_members: bool = False  # DM every member as well when the group has a channel
-    created_at: datetime = Field(default_factory=utcnow)
+    created_at: datetime
 
 
 class GroupMember(SQLModel, table=True):
@@ -244,7 +249,7 @@ class GroupMember(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     group_id: int = Field(foreign_key="pilot_group.id", index=True)
     person_id: int = Field(foreign_key="person.id", index=True)
-    created_at: datetime = Field(default_factory=utcnow)
+    created_at: datetime
 
 
 class GroupPrompt(SQLModel, table=True):
@@ -255,7 +260,7 @@ class GroupPrompt(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     group_id: int = Field(foreign_key="pilot_group.id", index=True)
     text: str = Field(max_length=500)
-    created_at: datetime = Field(default_factory=utcnow)
+    created_at: datetime
 
 
 class Nudge(SQLModel, table=True):
@@ -273,7 +278,7 @@ class Nudge(SQLModel, table=True):
     prompt_en: str = Field(max_length=500)
     manual: bool = False  # sent by `idesluss nudge send`
     reminded_at: datetime | None = None  # the reminder round ran (at most once)
-    created_at: datetime = Field(default_factory=utcnow)
+    created_at: datetime
 
 
 class NudgeDelivery(SQLModel, table=True):
@@ -289,7 +294,7 @@ class NudgeDelivery(SQLModel, table=True):
     person_id: int | None = Field(default=None, foreign_key="person.id")
     platform: str = Field(max_length=20)
     message_ref: str | None = Field(default=None, max_length=200)
-    created_at: datetime = Field(default_factory=utcnow)
+    created_at: datetime
 
 
 class NudgeEngagement(SQLModel, table=True):
@@ -302,7 +307,7 @@ class NudgeEngagement(SQLModel, table=True):
     nudge_id: int = Field(foreign_key="nudge.id", index=True)
     person_id: int = Field(foreign_key="person.id")
     kind: str = Field(max_length=20)  # answered | replied | reacted | skipped
-    created_at: datetime = Field(default_factory=utcnow)
+    created_at: datetime
 
 
 class DigestLog(SQLModel, table=True):
@@ -315,4 +320,4 @@ class DigestLog(SQLModel, table=True):
     person_id: int = Field(foreign_key="person.id", index=True)
     week: str = Field(max_length=10)
     covered_until: datetime
-    created_at: datetime = Field(default_factory=utcnow)
+    created_at: datetime

@@ -9,27 +9,27 @@ from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
 from storage.db import insert_for
-from storage.models import GroupMember, Idea, Nudge, NudgeDelivery, NudgeEngagement, Person, utcnow
+from storage.models import GroupMember, Idea, Nudge, NudgeDelivery, NudgeEngagement, Person
 
 ANSWERED, REPLIED, REACTED, SKIPPED = "answered", "replied", "reacted", "skipped"
 ENGAGEMENTS = (ANSWERED, REPLIED, REACTED, SKIPPED)
 
 
 def get_or_create_nudge(session: Session, *, group_id: int, org_id: int, local_date: str, week: str,
-                        prompt_sv: str, prompt_en: str, manual: bool, now: datetime | None = None) -> Nudge:
+                        prompt_sv: str, prompt_en: str, manual: bool, now: datetime) -> Nudge:
     """The group's nudge of that local day; a second call (rerun, second replica) returns the same row."""
     key = f"{group_id}:{local_date}"
     session.execute(insert_for(session, Nudge).values(
         key=key, group_id=group_id, org_id=org_id, week=week, local_date=local_date, prompt_sv=prompt_sv,
-        prompt_en=prompt_en, manual=manual, created_at=now or utcnow()).on_conflict_do_nothing(index_elements=["key"]))
+        prompt_en=prompt_en, manual=manual, created_at=now).on_conflict_do_nothing(index_elements=["key"]))
     return session.exec(select(Nudge).where(Nudge.key == key)).one()
 
 
 def add_delivery(session: Session, nudge: Nudge, *, outbox_key: str, kind: str, platform: str,
-                 person_id: int | None) -> None:
+                 person_id: int | None, now: datetime) -> None:
     session.execute(insert_for(session, NudgeDelivery).values(
         nudge_id=nudge.id, outbox_key=outbox_key, kind=kind, person_id=person_id, platform=platform,
-        created_at=utcnow()).on_conflict_do_nothing(index_elements=["outbox_key"]))
+        created_at=now).on_conflict_do_nothing(index_elements=["outbox_key"]))
 
 
 def record_sent(session: Session, outbox_key: str, message_ref: str | None) -> None:
@@ -45,12 +45,12 @@ def nudge_for_message(session: Session, platform: str, message_ref: str) -> Nudg
     return session.exec(query).first()
 
 
-def record_engagement(session: Session, nudge_id: int, person_id: int, kind: str) -> bool:
+def record_engagement(session: Session, nudge_id: int, person_id: int, kind: str, *, now: datetime) -> bool:
     """Remember that the person engaged with the nudge; True the first time for this kind."""
     if kind not in ENGAGEMENTS:
         raise ValueError(kind)
     inserted = session.execute(insert_for(session, NudgeEngagement).values(
-        nudge_id=nudge_id, person_id=person_id, kind=kind, created_at=utcnow())
+        nudge_id=nudge_id, person_id=person_id, kind=kind, created_at=now)
         .on_conflict_do_nothing(index_elements=["nudge_id", "person_id", "kind"])
         .returning(NudgeEngagement.id)).scalar_one_or_none()
     return inserted is not None
@@ -79,10 +79,10 @@ def silent_dm_recipients(session: Session, nudge: Nudge) -> list[Person]:
     return list(session.exec(query).all())
 
 
-def mark_reminded(session: Session, nudge: Nudge, now: datetime | None = None) -> bool:
+def mark_reminded(session: Session, nudge: Nudge, now: datetime) -> bool:
     """Claim the nudge's one reminder round; False when another process did it already."""
     result = session.execute(update(Nudge).where(col(Nudge.id) == nudge.id, col(Nudge.reminded_at).is_(None))
-                             .values(reminded_at=now or utcnow()))
+                             .values(reminded_at=now))
     return bool(result.rowcount)
 
 

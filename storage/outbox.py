@@ -15,7 +15,7 @@ from sqlalchemy import or_, update
 from sqlmodel import Session, col, select
 
 from storage.db import insert_for
-from storage.models import OutboxMessage, utcnow
+from storage.models import OutboxMessage
 
 PENDING, SENDING, SENT, FAILED, DEAD = "pending", "sending", "sent", "failed", "dead"
 
@@ -33,7 +33,7 @@ class NewMessage:
     due_at: datetime | None = None
 
 
-def enqueue(session: Session, message: NewMessage) -> bool:
+def enqueue(session: Session, message: NewMessage, *, now: datetime) -> bool:
     """Add the message unless one with the same key exists. True when it was added."""
     values = {
         "key": message.key,
@@ -44,21 +44,17 @@ def enqueue(session: Session, message: NewMessage) -> bool:
         "workspace": message.workspace,
         "thread": message.thread,
         "payload": json.dumps(message.payload, ensure_ascii=False),
-        "due_at": message.due_at or utcnow(),
+        "due_at": message.due_at or now,
         "state": PENDING,
         "attempts": 0,
-        "created_at": utcnow(),
+        "created_at": now,
     }
     stmt = (insert_for(session, OutboxMessage).values(**values).on_conflict_do_nothing(index_elements=["key"])
             .returning(OutboxMessage.id))
     return session.execute(stmt).scalar_one_or_none() is not None
 
 
-def enqueue_many(session: Session, messages: list[NewMessage]) -> int:
-    return sum(enqueue(session, m) for m in messages)
-
-
-def claim_due(session: Session, worker: str, *, limit: int = 50, now: datetime | None = None,
+def claim_due(session: Session, worker: str, *, now: datetime, limit: int = 50,
               stale_after: timedelta = timedelta(minutes=5), platforms: list[str] | None = None
               ) -> list[OutboxMessage]:
     """Mark up to `limit` due rows as `sending` by `worker` and return them.
@@ -67,7 +63,6 @@ def claim_due(session: Session, worker: str, *, limit: int = 50, now: datetime |
     the only way a message can go out twice. On PostgreSQL concurrent dispatchers skip each other's
     rows (FOR UPDATE SKIP LOCKED); SQLite holds the write lock for the whole transaction.
     """
-    now = now or utcnow()
     due = or_(
         (col(OutboxMessage.state).in_([PENDING, FAILED])) & (col(OutboxMessage.due_at) <= now),
         (col(OutboxMessage.state) == SENDING) & (col(OutboxMessage.claimed_at) <= now - stale_after),
@@ -87,10 +82,10 @@ def claim_due(session: Session, worker: str, *, limit: int = 50, now: datetime |
     return rows
 
 
-def mark_sent(session: Session, row_id: int, *, message_id: str | None, now: datetime | None = None) -> None:
+def mark_sent(session: Session, row_id: int, *, message_id: str | None, now: datetime) -> None:
     session.execute(
         update(OutboxMessage).where(col(OutboxMessage.id) == row_id).values(
-            state=SENT, sent_at=now or utcnow(), message_id=message_id, last_error=None,
+            state=SENT, sent_at=now, message_id=message_id, last_error=None,
             attempts=OutboxMessage.attempts + 1)
     )
 

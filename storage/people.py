@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from storage.db import insert_for
-from storage.models import Organisation, Person, Role, utcnow
+from storage.models import Organisation, Person, Role
 
 ROLES = ("coach", "manager", "admin")
 
@@ -33,10 +35,10 @@ def _insert_ignore(session: Session, row: Organisation | Person) -> None:
     session.execute(insert_for(session, type(row)).values(**values).on_conflict_do_nothing())
 
 
-def get_or_create_org(session: Session, key: str, name: str | None = None) -> Organisation:
+def get_or_create_org(session: Session, key: str, name: str | None = None, *, now: datetime) -> Organisation:
     org = session.exec(select(Organisation).where(Organisation.key == key)).first()
     if org is None:
-        _insert_ignore(session, Organisation(key=key, name=name or key))
+        _insert_ignore(session, Organisation(key=key, name=name or key, created_at=now))
         org = session.exec(select(Organisation).where(Organisation.key == key)).one()
     return org
 
@@ -55,12 +57,14 @@ def get_or_create_person(
     display_name: str | None = None,
     locale: str | None = None,
     timezone: str | None = None,
+    now: datetime,
 ) -> Person:
     """Find the person, filling in what the platform told us this time; create them on first sight."""
     person = get_person(session, platform, user_id)
     if person is None:
         _insert_ignore(session, Person(org_id=org.id, platform=platform, user_id=user_id, workspace=workspace,
-                                       display_name=display_name, locale=locale, timezone=timezone))
+                                       display_name=display_name, locale=locale, timezone=timezone,
+                                       created_at=now))
         person = get_person(session, platform, user_id)
         assert person is not None
         return person
@@ -83,7 +87,7 @@ def has_role(session: Session, person: Person, *roles: str) -> bool:
     return session.exec(query).one() > 0
 
 
-def grant_role(session: Session, person: Person, role: str, group_id: int | None = None) -> bool:
+def grant_role(session: Session, person: Person, role: str, group_id: int | None = None, *, now: datetime) -> bool:
     """Give `person` the role; False if they had it already (NULL scopes are compared by hand)."""
     if role not in ROLES:
         raise ValueError(role)
@@ -91,7 +95,7 @@ def grant_role(session: Session, person: Person, role: str, group_id: int | None
     query = query.where(col(Role.group_id).is_(None)) if group_id is None else query.where(Role.group_id == group_id)
     if session.exec(query).first() is not None:
         return False
-    session.add(Role(person_id=person.id, role=role, group_id=group_id, created_at=utcnow()))
+    session.add(Role(person_id=person.id, role=role, group_id=group_id, created_at=now))
     session.flush()
     return True
 

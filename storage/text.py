@@ -14,9 +14,10 @@ def clean_text(value: str | None) -> str:
     if not value:
         return ""
     value = value.replace("\r\n", "\n").replace("\r", "\n")
-    value = unicodedata.normalize("NFC", value)
+    value = nfc(value)
     return _CONTROL.sub("", value).strip()
 
 
-def nfc(value: str) -> str:
-    return unicodedata.normalize("NFC", value)
+def nfc(value: str | None) -> str:
+    """Unicode NFC: Slack and Teams may send "é" as one character or as "e" plus an accent; compare as one."""
+    return unicodedata.normalize("NFC", value or "")

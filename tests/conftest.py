@@ -7,7 +7,9 @@ import io
 import os
 import shutil
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import text
@@ -15,10 +17,13 @@ from sqlmodel import SQLModel
 
 from bot.config import Settings
 from bot.core import Actor, Core
+from bot.core.clock import ManualClock
 from bot.core.replies import Reply
 from storage.db import Database
 
 PG_URL = os.environ.get("IDESLUSS_TEST_DATABASE_URL")
+# Every test starts at this moment (a Monday morning in Stockholm, ISO week 2026-W10), whatever today is.
+START = datetime(2026, 3, 2, 9, 30, tzinfo=ZoneInfo("Europe/Stockholm"))
 
 
 @pytest.fixture(scope="session")
@@ -84,8 +89,21 @@ def settings(database_url: str) -> Settings:
 
 
 @pytest.fixture
-def core(db: Database, settings: Settings) -> Core:
-    return Core(db, settings)
+def clock() -> ManualClock:
+    """The one clock of the test: storage, core, dispatcher and scheduler all read it."""
+    return ManualClock(START)
+
+
+@pytest.fixture
+def core(db: Database, settings: Settings, clock: ManualClock) -> Core:
+    return Core(db, settings, clock)
+
+
+def serving(settings: Settings, clock: ManualClock, db: Database, **kwargs: object):  # type: ignore[no-untyped-def]
+    """The composition root's runtime for a web app under test: the same wiring as `idesluss serve`."""
+    from bot.app import build_runtime
+
+    return build_runtime(settings, clock, serve=True, db=db, **kwargs)  # type: ignore[arg-type]
 
 
 class ShellUser:
@@ -115,12 +133,14 @@ def bertil(core: Core) -> ShellUser:
 
 
 @pytest.fixture
-def coach(core: Core, db: Database) -> ShellUser:
+def coach(core: Core, db: Database, clock: ManualClock) -> ShellUser:
     from storage.people import get_or_create_org, get_or_create_person, grant_role
 
+    now = clock.now()
     with db.session() as session:
-        org = get_or_create_org(session, "local")
-        grant_role(session, get_or_create_person(session, org, "shell", "cecilia", display_name="cecilia"), "coach")
+        org = get_or_create_org(session, "local", now=now)
+        cecilia = get_or_create_person(session, org, "shell", "cecilia", display_name="cecilia", now=now)
+        grant_role(session, cecilia, "coach", now=now)
     return ShellUser(core, "cecilia")
 
 

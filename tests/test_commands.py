@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.core.replies import ActionId, ReplyKind
+from tests.conftest import START
 
 
 def test_list_shows_only_my_ideas_with_stages(anna, bertil):
@@ -112,7 +113,10 @@ def test_coach_sees_stage_buttons_others_do_not(anna, coach):
     assert not [b for b in anna.say("/idé visa 1").buttons if b.action_id == ActionId.SET_STAGE]
     stage_buttons = [b for b in coach.say("/idé visa 1").buttons if b.action_id == ActionId.SET_STAGE]
     assert "1:in_review" in [b.value for b in stage_buttons]
-    assert coach.core.handle_action(coach.actor, ActionId.SET_STAGE, "1:in_review").kind == ReplyKind.INFO
+    moved = coach.core.handle_action(coach.actor, ActionId.SET_STAGE, "1:in_review")
+    # The answer to the button is the idea as it is now, with what the press did above it.
+    assert moved.kind == ReplyKind.IDEA and moved.notice == "Idé #1 har nu status Bedömning."
+    assert "1:in_review" not in [b.value for b in moved.buttons]
 
 
 def test_a_manager_asks_for_details_and_sees_all_ideas_from_the_digest(core, db, anna, bertil):
@@ -122,14 +126,14 @@ def test_a_manager_asks_for_details_and_sees_all_ideas_from_the_digest(core, db,
     anna.say("/idé Första")
     bertil.say("/idé Andra")
     with db.session() as session:
-        org = get_or_create_org(session, "local")
-        grant_role(session, get_or_create_person(session, org, "shell", "maria"), "manager")
+        org = get_or_create_org(session, "local", now=START)
+        grant_role(session, get_or_create_person(session, org, "shell", "maria", now=START), "manager", now=START)
     maria = Actor("shell", "maria")
     assert [i.number for i in core.handle_action(maria, ActionId.LIST_ALL, "").ideas] == [2, 1]
     assert [i.number for i in core.handle_action(anna.actor, ActionId.LIST_ALL, "").ideas] == [1]
-    assert "Komplettering begärd" in core.handle_action(maria, ActionId.REQUEST_INFO, "1").text
+    assert "Komplettering begärd" in core.handle_action(maria, ActionId.REQUEST_INFO, "1").notice
     assert core.handle_action(bertil.actor, ActionId.REQUEST_INFO, "1").kind == ReplyKind.ERROR
-    assert "ansvarig" in core.handle_action(maria, ActionId.TAKE_OWNERSHIP, "2").text
+    assert "ansvarig" in core.handle_action(maria, ActionId.TAKE_OWNERSHIP, "2").notice
     assert core.handle_action(maria, ActionId.SET_STAGE, "2:pilot").kind == ReplyKind.ERROR  # not a coach
 
 

@@ -20,10 +20,10 @@ def test_guided_capture_asks_three_questions_and_stores_once(anna, db):
                                                     "Alla chefer")
 
 
-def test_guided_capture_survives_a_restart(db, settings, anna):
+def test_guided_capture_survives_a_restart(db, settings, clock, anna):
     anna.say("/idé")
     anna.say("Gemensam kalender för lokalbokning")
-    restarted = ShellUser(Core(db, settings), "anna")  # a new core: nothing kept in memory
+    restarted = ShellUser(Core(db, settings, clock), "anna")  # a new core: nothing kept in memory
     assert "nytta" in restarted.say("hoppa över").text
     assert restarted.say("Föreningar").kind == ReplyKind.CAPTURED
 

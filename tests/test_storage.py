@@ -12,10 +12,11 @@ from storage import outbox
 from storage.db import Database, normalise_url, schema_is_current
 from storage.ideas import export_ideas
 from storage.models import Idea
+from tests.conftest import START
 
 
-def test_parallel_captures_get_distinct_numbers(db, settings):
-    cores = [Core(Database(db.url), settings) for _ in range(4)]
+def test_parallel_captures_get_distinct_numbers(db, settings, clock):
+    cores = [Core(Database(db.url), settings, clock) for _ in range(4)]
 
     def capture(i: int) -> int | None:
         core = cores[i % 4]
@@ -28,8 +29,8 @@ def test_parallel_captures_get_distinct_numbers(db, settings):
         core.db.dispose()
 
 
-def test_parallel_retries_of_one_event_keep_one_idea(db, settings):
-    cores = [Core(Database(db.url), settings) for _ in range(4)]
+def test_parallel_retries_of_one_event_keep_one_idea(db, settings, clock):
+    cores = [Core(Database(db.url), settings, clock) for _ in range(4)]
     actor = Actor("slack", "U1", "T1")
     with ThreadPoolExecutor(max_workers=4) as pool:
         numbers = set(pool.map(lambda c: c.handle_command(actor, "Samma idé", Origin(dedup_key="ev-1")).idea_number,
@@ -46,9 +47,9 @@ def test_a_failure_mid_transaction_leaves_nothing_half_written(db):
     from storage.people import get_or_create_org, get_or_create_person
 
     with pytest.raises(RuntimeError), db.session() as session:
-        org = get_or_create_org(session, "local")
-        person = get_or_create_person(session, org, "shell", "anna")
-        capture_idea(session, org, person, NewIdea(title="Halv", text="Halv idé", source="shell"))
+        org = get_or_create_org(session, "local", now=START)
+        person = get_or_create_person(session, org, "shell", "anna", now=START)
+        capture_idea(session, org, person, NewIdea(title="Halv", text="Halv idé", source="shell"), now=START)
         raise RuntimeError("the process died here")
     with db.session() as session:
         assert session.exec(select(Idea)).all() == []
@@ -57,9 +58,9 @@ def test_a_failure_mid_transaction_leaves_nothing_half_written(db):
 def test_outbox_enqueue_is_idempotent_on_the_key(db):
     message = outbox.NewMessage(key="digest:slack:U1:2026-W48", platform="slack", recipient="U1", payload={})
     with db.session() as session:
-        assert outbox.enqueue(session, message) is True
+        assert outbox.enqueue(session, message, now=START) is True
     with db.session() as session:
-        assert outbox.enqueue(session, message) is False
+        assert outbox.enqueue(session, message, now=START) is False
         assert outbox.counts_by_state(session) == {"pending": 1}
 
 

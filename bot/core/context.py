@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlmodel import Session
 
@@ -41,10 +42,18 @@ class Origin:
 
 @dataclass(slots=True)
 class Context:
+    """One request's transaction and what the use cases need to know about it.
+
+    `now` is read once from the injected clock when the request starts: every row the request writes
+    carries the same moment, and a test's clock decides it.
+    """
+
     session: Session
     org: Organisation
     person: Person
     lang: str
     max_length: int
+    now: datetime
     forms: bool = False
     timezone: str = "Europe/Stockholm"  # the organisation's (IDESLUSS_TIMEZONE): what "this week" means
+    events: list[str] = field(default_factory=list)  # what happened, reported once the transaction committed

@@ -1,4 +1,5 @@
-"""Extension points for feature modules (pilot groups, nudges) that add chat commands or enrich captures.
+"""Extension points for feature modules (pilot groups, nudges) that add chat commands, enrich captures,
+answer buttons, claim threads and reactions, or do bookkeeping after a message was delivered.
 
 A feature registers at import time; the core consults the registry. This keeps `bot/core/grammar.py` and
 the use cases closed to edits for every new feature.
@@ -7,6 +8,11 @@ the use cases closed to edits for every new feature.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session
 
 from bot.core.context import Context, Origin
 from bot.core.replies import Reply
@@ -43,9 +49,30 @@ THREAD_HANDLERS: list[ThreadHandler] = []
 ReactionHandler = Callable[[Context, str, bool], bool]
 REACTION_HANDLERS: list[ReactionHandler] = []
 
-# Modules that register commands, enrichers or actions when imported (e.g. "bot.core.groups").
-FEATURE_MODULES: list[str] = []
-FEATURE_MODULES.append("bot.core.groups")  # pilot groups, pauses, nudge answers (issue 5)
+
+
+@dataclass(frozen=True, slots=True)
+class SentMessage:
+    """An outbox message the platform accepted, as after-send hooks see it."""
+
+    key: str  # the outbox row's key, e.g. "nudge:12:dm:slack:U1"
+    platform: str
+    org_id: int | None
+    payload: dict[str, Any]  # the Reply, as stored
+    channel: str | None  # where it landed (Slack channel, Teams conversation)
+    message_id: str | None  # the platform's id of the message (Slack ts, Teams activity id)
+
+
+# After the dispatcher marked a message sent, in one bookkeeping transaction (a savepoint per hook):
+# handler(session, sent, now). A failing hook is logged and never un-sends the message.
+AfterSendHook = Callable[[Session, SentMessage, datetime], None]
+AFTER_SEND: list[AfterSendHook] = []
+
+# Modules that register commands, enrichers, actions or hooks when imported.
+FEATURE_MODULES: list[str] = [
+    "bot.core.links",  # delivered messages about an idea stand for it (votes, comments)
+    "bot.core.groups",  # pilot groups, pauses, nudge answers (issue 5)
+]
 
 
 def load_features() -> None:

@@ -17,6 +17,8 @@ from storage import ideas as store
 from storage.text import clean_text
 
 TEXT_FIELDS = ("title", "text", "problem", "benefit", "unit")
+# Every key an idea form submits, whatever the platform renders it as (modal, card, dialog).
+FORM_KEYS = (*TEXT_FIELDS, "anonymous")
 _LIMITS = {"title": 120, "problem": 2000, "benefit": 2000, "unit": 200}
 _CANCEL = {"avbryt", "cancel", "stopp", "stop"}
 _SKIP = {"hoppa över", "hoppa", "skip", "-", "vet inte", "nej", "no"}
@@ -67,7 +69,7 @@ def submit_form(ctx: Context, values: Mapping[str, object], origin: Origin | Non
         found = ideas.find_own(ctx, idea_number)
         if isinstance(found, Reply):
             return found
-        store.update_details(ctx.session, found, **{k: cleaned[k] for k in (*TEXT_FIELDS, "anonymous")})
+        store.update_details(ctx.session, found, now=ctx.now, **{k: cleaned[k] for k in FORM_KEYS})
         return Reply(ReplyKind.INFO, t(ctx.lang, "details.saved", number=idea_number), idea_number=idea_number,
                      locale=ctx.lang)
     if context:
@@ -78,7 +80,7 @@ def submit_form(ctx: Context, values: Mapping[str, object], origin: Origin | Non
 
 
 def start_guided(ctx: Context, context: str = "") -> Reply:
-    guided.save_guided(ctx.session, ctx.person, "idea", {}, context)
+    guided.save_guided(ctx.session, ctx.person, "idea", {}, context, now=ctx.now)
     return Reply(ReplyKind.QUESTION, t(ctx.lang, "guided.idea"), locale=ctx.lang)
 
 
@@ -107,11 +109,11 @@ def answer_guided(ctx: Context, text: str, origin: Origin | None) -> Reply:
         if (reply := ideas.too_long(ctx, answer)) is not None:
             return reply
         data["text"] = answer
-        guided.save_guided(ctx.session, ctx.person, "problem", data, row.context)
+        guided.save_guided(ctx.session, ctx.person, "problem", data, row.context, now=ctx.now)
         return Reply(ReplyKind.QUESTION, t(ctx.lang, "guided.problem"), locale=ctx.lang)
     if row.step == "problem":
         data["problem"] = None if skipped else answer[:2000]
-        guided.save_guided(ctx.session, ctx.person, "benefit", data, row.context)
+        guided.save_guided(ctx.session, ctx.person, "benefit", data, row.context, now=ctx.now)
         return Reply(ReplyKind.QUESTION, t(ctx.lang, "guided.benefit"), locale=ctx.lang)
     data["benefit"] = None if skipped else answer[:2000]
     guided.clear_guided(ctx.session, ctx.person)

@@ -7,10 +7,10 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
 
 from bot.core.stages import match_stage
+from storage.text import nfc
 
 COMMAND_WORDS: dict[str, str] = {
     "lista": "list", "list": "list", "mina": "list",
@@ -34,10 +34,6 @@ class Command:
     stage: str | None = None
     stage_word: str | None = None  # status with an unknown stage: what was written
     extra: dict[str, str] = field(default_factory=dict)
-
-
-def nfc(text: str) -> str:
-    return unicodedata.normalize("NFC", text)
 
 
 def strip_prefix(text: str) -> str | None:

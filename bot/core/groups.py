@@ -11,13 +11,24 @@ from __future__ import annotations
 import re
 import shlex
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from sqlmodel import Session
+
 from bot.core import groups_text  # noqa: F401 - registers the text
+from bot.core.calendar import iso_week
 from bot.core.context import Context, Origin
-from bot.core.extensions import ACTIONS, CAPTURE_ENRICHERS, COMMANDS, REACTION_HANDLERS, THREAD_HANDLERS, command
+from bot.core.extensions import (
+    ACTIONS,
+    AFTER_SEND,
+    CAPTURE_ENRICHERS,
+    COMMANDS,
+    REACTION_HANDLERS,
+    THREAD_HANDLERS,
+    SentMessage,
+    command,
+)
 from bot.core.grammar import parse, strip_prefix
 from bot.core.i18n import t
 from bot.core.ideas import capture
@@ -27,17 +38,13 @@ from storage import nudges as nudge_store
 from storage.models import Nudge, Person
 from storage.people import UnknownPersonRef, get_or_create_person, has_role, parse_person_ref
 
-if TYPE_CHECKING:
-    pass
-
 MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
 VERBS = ("lista", "list", "skapa", "create", "lägg till", "add", "ta bort", "remove", "fråga", "prompt")
 PAUSE = re.compile(r"^(\d{1,2})\s*(v|w|veckor|vecka|weeks?|d|dagar|dag|days?)$")
 
 
-def _week_now(timezone: str) -> str:
-    year, week, _ = datetime.now(ZoneInfo(timezone)).isocalendar()
-    return f"{year}-W{week:02d}"
+def _this_week(ctx: Context) -> str:
+    return iso_week(ctx.now.astimezone(ZoneInfo(ctx.timezone)).date())
 
 
 def _info(ctx: Context, key: str, **values: object) -> Reply:
@@ -69,7 +76,7 @@ def pause(ctx: Context, rest: str) -> Reply | None:
     if not match:
         return None  # "/idé paus i personalrummet …" is an idea, not a command
     days = int(match.group(1)) * (1 if match.group(2).startswith("d") else 7)
-    person.nudges_paused_until = datetime.now(UTC) + timedelta(days=days)
+    person.nudges_paused_until = ctx.now + timedelta(days=days)
     ctx.session.add(person)
     return _info(ctx, "pause.done", date=person.nudges_paused_until.date().isoformat())
 
@@ -85,7 +92,7 @@ def _people(ctx: Context, refs: list[str]) -> list[Person] | Reply:
             platform, user_id = ("slack", mention.group(1)) if mention else parse_person_ref(ref)
         except UnknownPersonRef:
             return Reply(ReplyKind.ERROR, f"{ref}?", locale=ctx.lang)
-        found.append(get_or_create_person(ctx.session, ctx.org, platform, user_id))
+        found.append(get_or_create_person(ctx.session, ctx.org, platform, user_id, now=ctx.now))
     return found
 
 
@@ -110,7 +117,7 @@ def group_command(ctx: Context, rest: str) -> Reply | None:
     name = args[0]
     if verb in ("skapa", "create"):
         try:
-            group = store.create_group(ctx.session, ctx.org.id, name)
+            group = store.create_group(ctx.session, ctx.org.id, name, now=ctx.now)
         except store.GroupExists:
             return _error(ctx, "group.exists", name=name)
         return _info(ctx, "group.created", name=group.name, schedule=f"{group.schedule_day} {group.schedule_time}",
@@ -123,10 +130,11 @@ def group_command(ctx: Context, rest: str) -> Reply | None:
         if isinstance(people, Reply):
             return people
         if verb in ("lägg till", "add"):
-            return _info(ctx, "group.members_added", count=store.add_members(ctx.session, group, people), name=name)
+            return _info(ctx, "group.members_added", count=store.add_members(ctx.session, group, people, now=ctx.now),
+                         name=name)
         return _info(ctx, "group.members_removed", count=store.remove_members(ctx.session, group, people), name=name)
     if verb in ("fråga", "prompt") and len(args) > 1:
-        store.add_prompt(ctx.session, group, " ".join(args[1:]))
+        store.add_prompt(ctx.session, group, " ".join(args[1:]), now=ctx.now)
         return _info(ctx, "group.prompt_added", name=name)
     return Reply(ReplyKind.HELP, t(ctx.lang, "group.usage"), locale=ctx.lang)
 
@@ -162,10 +170,10 @@ def link_capture_to_nudge(ctx: Context, origin: Origin) -> Origin:
     if nudge_id is not None:
         nudge = ctx.session.get(Nudge, nudge_id)
     elif ctx.person.id is not None:
-        nudge = nudge_store.latest_nudge_for_member(ctx.session, ctx.person.id, _week_now(ctx.timezone))
+        nudge = nudge_store.latest_nudge_for_member(ctx.session, ctx.person.id, _this_week(ctx))
     if nudge is None or nudge.org_id != ctx.org.id:
         return origin
-    nudge_store.record_engagement(ctx.session, nudge.id, ctx.person.id, nudge_store.ANSWERED)
+    nudge_store.record_engagement(ctx.session, nudge.id, ctx.person.id, nudge_store.ANSWERED, now=ctx.now)
     return replace(origin, nudge_id=nudge.id, group_id=origin.group_id or nudge.group_id)
 
 
@@ -174,7 +182,7 @@ def skip_week(ctx: Context, action_id: str, value: str) -> Reply | None:
     nudge = ctx.session.get(Nudge, nudge_id) if nudge_id is not None else None
     if nudge is None:
         return None
-    nudge_store.record_engagement(ctx.session, nudge.id, ctx.person.id, nudge_store.SKIPPED)
+    nudge_store.record_engagement(ctx.session, nudge.id, ctx.person.id, nudge_store.SKIPPED, now=ctx.now)
     return _info(ctx, "nudge.skipped")
 
 
@@ -188,7 +196,7 @@ def react_to_nudge(ctx: Context, message_ref: str, added: bool) -> bool:
     nudge = _nudge_of_message(ctx, message_ref)
     if nudge is None or not added:
         return nudge is not None
-    nudge_store.record_engagement(ctx.session, nudge.id, ctx.person.id, nudge_store.REACTED)
+    nudge_store.record_engagement(ctx.session, nudge.id, ctx.person.id, nudge_store.REACTED, now=ctx.now)
     return True
 
 
@@ -198,7 +206,7 @@ def answer_in_nudge_thread(ctx: Context, text: str, thread_ref: str, origin: Ori
     nudge = _nudge_of_message(ctx, thread_ref)
     if nudge is None:
         return None
-    nudge_store.record_engagement(ctx.session, nudge.id, ctx.person.id, nudge_store.REPLIED)
+    nudge_store.record_engagement(ctx.session, nudge.id, ctx.person.id, nudge_store.REPLIED, now=ctx.now)
     rest = strip_prefix(text)
     text = rest if rest is not None else text
     words = text.split()
@@ -207,7 +215,14 @@ def answer_in_nudge_thread(ctx: Context, text: str, thread_ref: str, origin: Ori
     return capture(ctx, text, replace(origin, nudge_id=nudge.id))
 
 
+def remember_nudge_message(session: Session, sent: SentMessage, now: datetime) -> None:
+    """The platform's id of a delivered nudge: reactions on it and replies in its thread find the nudge."""
+    if sent.key.startswith("nudge:"):
+        nudge_store.record_sent(session, sent.key, sent.message_id)
+
+
 CAPTURE_ENRICHERS.append(link_capture_to_nudge)
+AFTER_SEND.append(remember_nudge_message)
 THREAD_HANDLERS.append(answer_in_nudge_thread)
 REACTION_HANDLERS.append(react_to_nudge)
 ACTIONS[ActionId.NUDGE_SKIP] = skip_week

@@ -6,7 +6,7 @@ from dataclasses import replace
 
 from sqlmodel import col, select
 
-from bot.core import views
+from bot.core import links, views
 from bot.core.context import Context, Origin
 from bot.core.extensions import CAPTURE_ENRICHERS
 from bot.core.grammar import make_title
@@ -18,6 +18,8 @@ from storage import outbox
 from storage.models import Idea, Person
 from storage.people import has_role
 from storage.text import clean_text
+
+CAPTURED = "captured"  # the event `Core` reports (metrics) once a new idea's transaction committed
 
 
 def is_coach(ctx: Context) -> bool:
@@ -50,11 +52,13 @@ def capture(ctx: Context, text: str, origin: Origin | None, *, title: str | None
         source_message_ref=origin.message_ref, original_author=origin.original_author, dedup_key=origin.dedup_key,
         group_id=origin.group_id, nudge_id=origin.nudge_id,
     )
-    idea, created = store.capture_idea(ctx.session, ctx.org, ctx.person, new)
-    if created and origin.channel and origin.message_ref:
-        # The message the idea came from stands for it: a reaction on it is a vote, a reply in its thread
-        # a comment, on every platform.
-        store.link_message(ctx.session, idea, ctx.person.platform, origin.channel, origin.message_ref)
+    idea, created = store.capture_idea(ctx.session, ctx.org, ctx.person, new, now=ctx.now)
+    if created:
+        ctx.events.append(CAPTURED)
+        if origin.channel and origin.message_ref:
+            # The message the idea came from stands for it: a reaction on it is a vote, a reply in its thread
+            # a comment, on every platform.
+            links.link(ctx.session, idea, ctx.person.platform, origin.channel, origin.message_ref, now=ctx.now)
     similar = store.similar_ideas(ctx.session, idea)
     return views.captured(idea, similar, ctx.lang, again=not created)
 
@@ -165,7 +169,7 @@ def set_stage(ctx: Context, number: int, stage: str | None, comment: str = "", *
     if found.stage == stage and not comment:
         return Reply(ReplyKind.INFO, t(ctx.lang, "stage.same", number=number, stage=stage_label(stage, ctx.lang)),
                      idea_number=number, locale=ctx.lang)
-    change = store.change_stage(ctx.session, found, ctx.person, stage, comment)
+    change = store.change_stage(ctx.session, found, ctx.person, stage, comment, now=ctx.now)
     author = ctx.session.get(Person, found.author_id)
     if author is not None and author.id != ctx.person.id:
         # The author hears about it through the outbox, in the same transaction as the change itself.
@@ -173,7 +177,7 @@ def set_stage(ctx: Context, number: int, stage: str | None, comment: str = "", *
         notice = views.stage_notification(found, change, lang)
         outbox.enqueue(ctx.session, outbox.NewMessage(
             key=f"stage:{found.id}:{change.id}", platform=author.platform, recipient=author.user_id,
-            workspace=author.workspace, payload=notice.to_dict(), org_id=ctx.org.id))
+            workspace=author.workspace, payload=notice.to_dict(), org_id=ctx.org.id), now=ctx.now)
     return Reply(ReplyKind.INFO, t(ctx.lang, "stage.changed", number=number, stage=stage_label(stage, ctx.lang)),
                  idea_number=number, locale=ctx.lang)
 
@@ -184,7 +188,7 @@ def take_ownership(ctx: Context, number: int) -> Reply:
     found = find(ctx, number)
     if isinstance(found, Reply):
         return found
-    store.set_owner(ctx.session, found, ctx.person)
+    store.set_owner(ctx.session, found, ctx.person, now=ctx.now)
     return Reply(ReplyKind.INFO, t(ctx.lang, "take.done", number=number), idea_number=number, locale=ctx.lang)
 
 
@@ -192,7 +196,7 @@ def withdraw(ctx: Context, number: int) -> Reply:
     found = find_own(ctx, number)
     if isinstance(found, Reply):
         return found
-    store.withdraw_idea(ctx.session, found)
+    store.withdraw_idea(ctx.session, found, now=ctx.now)
     return Reply(ReplyKind.INFO, t(ctx.lang, "undo.done", number=number), idea_number=number, locale=ctx.lang)
 
 
@@ -200,7 +204,7 @@ def cast_vote(ctx: Context, idea: Idea) -> str:
     """One vote per person, never on one's own idea: "voted", "again" or "own"."""
     if idea.author_id == ctx.person.id:
         return "own"
-    return "voted" if store.add_vote(ctx.session, idea, ctx.person) else "again"
+    return "voted" if store.add_vote(ctx.session, idea, ctx.person, now=ctx.now) else "again"
 
 
 def vote(ctx: Context, number: int) -> Reply:
@@ -217,16 +221,6 @@ def vote(ctx: Context, number: int) -> Reply:
                  locale=ctx.lang)
 
 
-def unvote(ctx: Context, number: int) -> Reply:
-    found = find(ctx, number)
-    if isinstance(found, Reply):
-        return found
-    store.remove_vote(ctx.session, found, ctx.person)
-    votes = store.vote_count(ctx.session, [found.id]).get(found.id, 0)
-    return Reply(ReplyKind.INFO, t(ctx.lang, "vote.removed", number=number, votes=votes), idea_number=number,
-                 locale=ctx.lang)
-
-
 def comment(ctx: Context, number: int, text: str, origin: Origin | None) -> Reply:
     found = find(ctx, number)
     if isinstance(found, Reply):
@@ -236,5 +230,5 @@ def comment(ctx: Context, number: int, text: str, origin: Origin | None) -> Repl
         return views.error(ctx.lang, "error.empty_comment")
     if (reply := too_long(ctx, text)) is not None:
         return reply
-    store.add_comment(ctx.session, found, ctx.person, text, dedup_key=origin.dedup_key if origin else None)
+    store.add_comment(ctx.session, found, ctx.person, text, now=ctx.now, dedup_key=origin.dedup_key if origin else None)
     return Reply(ReplyKind.INFO, t(ctx.lang, "comment.done", number=number), idea_number=number, locale=ctx.lang)

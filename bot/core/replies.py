@@ -100,6 +100,9 @@ class Reply:
     idea_number: int | None = None
     locale: str = "sv"
     errors: dict[str, str] = field(default_factory=dict)  # form field name -> message
+    # What the person's own action just did ("#12 är nu i Bedömning"), shown above the idea it changed. Only
+    # the person who acted should read it: a card others can see drops it.
+    notice: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -121,6 +124,8 @@ class Reply:
     def plain_text(self) -> str:
         """The reply as plain text: the shell's rendering and every platform's fallback text."""
         lines: list[str] = []
+        if self.notice:
+            lines.append(self.notice)
         if self.title:
             lines.append(self.title)
         if self.text:

@@ -7,20 +7,28 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import TypeVar
 
+from sqlmodel import Session
+
 from bot.config import Settings
 from bot.core import forms as idea_forms
-from bot.core import ideas, views
+from bot.core import ideas, links, views
+from bot.core.clock import Clock
 from bot.core.context import Actor, Context, Origin
 from bot.core.extensions import ACTIONS, COMMANDS, REACTION_HANDLERS, THREAD_HANDLERS, load_features
-from bot.core.grammar import Command, nfc, parse, parse_number, strip_prefix
+from bot.core.grammar import Command, parse, parse_number, strip_prefix
 from bot.core.i18n import language, t
 from bot.core.replies import ActionId, Reply, ReplyKind
 from storage import ideas as store
 from storage.db import Database, is_transient
 from storage.people import get_or_create_org, get_or_create_person
+from storage.text import nfc
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+F = TypeVar("F")
+
+# Actions whose answer is the idea as it is after the change.
+SHOW_AFTER = frozenset({ActionId.SET_STAGE, ActionId.REQUEST_INFO, ActionId.TAKE_OWNERSHIP, ActionId.VOTE})
 
 LOCAL_ORG = "local"
 
@@ -31,47 +39,74 @@ def org_key_for(platform: str, settings: Settings) -> str:
 
 
 class Core:
-    def __init__(self, db: Database, settings: Settings | None = None) -> None:
-        self.db = db
-        self.settings = settings or Settings()
-        load_features()
+    """The use cases behind every platform. `clock` is the one clock of the process (see bot/app.py)."""
 
-    @classmethod
-    def from_settings(cls, settings: Settings) -> Core:
-        return cls(Database(settings.database_url), settings)
+    def __init__(self, db: Database, settings: Settings, clock: Clock) -> None:
+        self.db = db
+        self.settings = settings
+        self.clock = clock
+        # Told once a transaction committed: (event, platform), e.g. ("captured", "teams") for /metrics.
+        self.observers: list[Callable[[str, str], None]] = []
+        load_features()
 
     # -- plumbing ---------------------------------------------------------------------------------------
 
     def org_key(self, actor: Actor) -> str:
         return org_key_for(actor.platform, self.settings)
 
+    def default_lang(self, actor: Actor | None = None) -> str:
+        return language(actor.locale if actor else None, language(self.settings.default_locale))
+
     @contextmanager
     def context(self, actor: Actor, *, forms: bool = False) -> Iterator[Context]:
+        now = self.clock.now()
         with self.db.session() as session:
-            org = get_or_create_org(session, self.org_key(actor), self.settings.organisation_name or None)
+            org = get_or_create_org(session, self.org_key(actor), self.settings.organisation_name or None, now=now)
             person = get_or_create_person(session, org, actor.platform, actor.user_id, workspace=actor.workspace,
                                           display_name=actor.display_name, locale=actor.locale,
-                                          timezone=actor.timezone)
+                                          timezone=actor.timezone, now=now)
             lang = language(actor.locale or person.locale, language(self.settings.default_locale))
-            yield Context(session, org, person, lang, self.settings.max_idea_length, forms, self.settings.timezone)
+            yield Context(session, org, person, lang, self.settings.max_idea_length, now, forms, self.settings.timezone)
 
-    def _run(self, actor: Actor, work: Callable[[Context], T], *, forms: bool = False) -> T | Reply:
-        """Run a use case in one transaction; any failure becomes a polite reply, never a traceback in chat.
-
-        A transient database failure (deadlock, lock timeout) rolls back and tries again, twice.
-        """
+    def _attempt(self, run: Callable[[], T], failed: Callable[[], F], platform: str) -> T | F:
+        """The one error path of every public method: a transient database failure (deadlock, lock timeout)
+        rolls back and tries again, twice; any other failure is logged and answered by `failed()`."""
         for attempt in range(3):
             try:
-                with self.context(actor, forms=forms) as ctx:
-                    return work(ctx)
+                return run()
             except Exception as exc:
                 if attempt < 2 and is_transient(exc):
                     log.warning("transient database failure, trying again: %s", exc)
                     continue
-                log.exception("core request failed", extra={"platform": actor.platform})
+                log.exception("core request failed", extra={"platform": platform})
                 break
-        lang = language(actor.locale, language(self.settings.default_locale))
-        return Reply(ReplyKind.ERROR, t(lang, "error.internal"), locale=lang)
+        return failed()
+
+    def _run(self, actor: Actor, work: Callable[[Context], T], *, forms: bool = False) -> T | Reply:
+        """Run a use case in one transaction; any failure becomes a polite reply, never a traceback in chat."""
+
+        def run() -> T:
+            with self.context(actor, forms=forms) as ctx:
+                result = work(ctx)
+            for event in ctx.events:  # committed: now it happened
+                for observer in self.observers:
+                    observer(event, actor.platform)
+            return result
+
+        def failed() -> Reply:
+            lang = self.default_lang(actor)
+            return Reply(ReplyKind.ERROR, t(lang, "error.internal"), locale=lang)
+
+        return self._attempt(run, failed, actor.platform)
+
+    def _session(self, work: Callable[[Session], T], failed: T, platform: str = "") -> T:
+        """A transaction without a person (event bookkeeping), through the same error path."""
+
+        def run() -> T:
+            with self.db.session() as session:
+                return work(session)
+
+        return self._attempt(run, lambda: failed, platform)
 
     # -- text -------------------------------------------------------------------------------------------
 
@@ -156,33 +191,45 @@ class Core:
     # -- buttons and forms ------------------------------------------------------------------------------
 
     def handle_action(self, actor: Actor, action_id: str, value: str, origin: Origin | None = None) -> Reply:
+        """A button. An action that changes an idea answers with the idea as it is now (what happened in
+        `notice`), in the action's own transaction, the same on every platform."""
+
         def work(ctx: Context) -> Reply:
-            number = parse_number(value.split(":", 1)[0]) if value else None
-            match action_id:
-                case ActionId.SHOW:
-                    return ideas.show(ctx, number or 0)
-                case ActionId.UNDO:
-                    return ideas.withdraw(ctx, number or 0)
-                case ActionId.VOTE:
-                    return ideas.vote(ctx, number or 0)
-                case ActionId.ADD_DETAILS:
-                    return idea_forms.open_form(ctx, number)
-                case ActionId.NEW_IDEA:
-                    return idea_forms.open_form(ctx, context=value)
-                case ActionId.SET_STAGE:
-                    stage = value.split(":", 1)[1] if ":" in value else None
-                    return ideas.set_stage(ctx, number or 0, stage)
-                case ActionId.REQUEST_INFO:
-                    return ideas.request_info(ctx, number or 0)
-                case ActionId.TAKE_OWNERSHIP:
-                    return ideas.take_ownership(ctx, number or 0)
-                case ActionId.LIST_ALL:
-                    return ideas.recent(ctx)
-            handler = ACTIONS.get(action_id)
-            reply = handler(ctx, action_id, value) if handler else None
-            return reply or views.error(ctx.lang, "error.not_allowed")
+            reply = self._action(ctx, action_id, value)
+            if action_id in SHOW_AFTER and reply.kind is ReplyKind.INFO and reply.idea_number is not None:
+                shown = ideas.show(ctx, reply.idea_number)
+                if shown.kind is ReplyKind.IDEA:
+                    shown.notice = reply.text
+                    return shown
+            return reply
 
         return self._run(actor, work, forms=True)
+
+    def _action(self, ctx: Context, action_id: str, value: str) -> Reply:
+        number = parse_number(value.split(":", 1)[0]) if value else None
+        match action_id:
+            case ActionId.SHOW:
+                return ideas.show(ctx, number or 0)
+            case ActionId.UNDO:
+                return ideas.withdraw(ctx, number or 0)
+            case ActionId.VOTE:
+                return ideas.vote(ctx, number or 0)
+            case ActionId.ADD_DETAILS:
+                return idea_forms.open_form(ctx, number)
+            case ActionId.NEW_IDEA:
+                return idea_forms.open_form(ctx, context=value)
+            case ActionId.SET_STAGE:
+                stage = value.split(":", 1)[1] if ":" in value else None
+                return ideas.set_stage(ctx, number or 0, stage)
+            case ActionId.REQUEST_INFO:
+                return ideas.request_info(ctx, number or 0)
+            case ActionId.TAKE_OWNERSHIP:
+                return ideas.take_ownership(ctx, number or 0)
+            case ActionId.LIST_ALL:
+                return ideas.recent(ctx)
+        handler = ACTIONS.get(action_id)
+        reply = handler(ctx, action_id, value) if handler else None
+        return reply or views.error(ctx.lang, "error.not_allowed")
 
     def open_form(self, actor: Actor, idea_number: int | None = None, context: str = "") -> Reply:
         return self._run(actor, lambda ctx: idea_forms.open_form(ctx, idea_number, context), forms=True)
@@ -196,10 +243,6 @@ class Core:
 
     def vote(self, actor: Actor, number: int) -> Reply:
         return self._run(actor, lambda ctx: ideas.vote(ctx, number))
-
-    def unvote(self, actor: Actor, number: int) -> Reply:
-        """A removed reaction or an un-like takes the vote back."""
-        return self._run(actor, lambda ctx: ideas.unvote(ctx, number))
 
     def react(self, actor: Actor, channel: str, message_ref: str, *, added: bool = True) -> bool:
         """A :+1: / like added or removed on a message: a vote on an idea's message (taken back when removed),
@@ -231,18 +274,26 @@ class Core:
         result = self._run(actor, work)
         return [result] if isinstance(result, Reply) else result
 
-    def link_message(self, actor: Actor, number: int, channel: str, message_ref: str) -> None:
-        with self.context(actor) as ctx:
-            idea = store.get_idea(ctx.session, ctx.org.id, number)
-            if idea is not None:
-                store.link_message(ctx.session, idea, actor.platform, channel, message_ref)
+    def remember(self, actor: Actor, reply: Reply, channel: str | None, message_ref: str | None) -> bool:
+        """An adapter posted `reply` as message `message_ref` in `channel`: if the reply shows an idea, that
+        message stands for it from now on (a reaction is a vote, a thread reply a comment)."""
+
+        def work(ctx: Context) -> bool:
+            return links.remember(ctx.session, ctx.org.id, actor.platform, reply.kind, reply.idea_number, channel,
+                                  message_ref, now=ctx.now)
+
+        return self._run(actor, work) is True
 
     def idea_for_message(self, actor: Actor, channel: str, message_ref: str) -> int | None:
-        with self.db.session() as session:
+        """The number of the idea a message stands for, if any."""
+
+        def work(session: Session) -> int | None:
             idea = store.idea_for_message(session, actor.platform, channel, message_ref)
             return idea.number if idea else None
 
+        return self._session(work, None, actor.platform)
+
     def first_time(self, key: str) -> bool:
-        """Record an inbound event id; False when it was seen before (a platform's retry)."""
-        with self.db.session() as session:
-            return store.first_time(session, key)
+        """Record an inbound event id; False when it was seen before (a platform's retry). When the database
+        cannot say, True: answering a retry twice is better than never answering at all."""
+        return self._session(lambda session: store.first_time(session, key, now=self.clock.now()), True)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass
+
+from storage.text import nfc
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,7 +37,7 @@ BUTTON_STAGES = ("in_review", "needs_info", "pilot", "implemented", "spread", "p
 
 
 def _key(text: str) -> str:
-    text = unicodedata.normalize("NFC", text).casefold().strip()
+    text = nfc(text).casefold().strip()
     text = text.replace("–", "-").replace("—", "-").replace("_", " ")
     return " ".join(text.split())
 

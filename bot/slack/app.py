@@ -40,9 +40,7 @@ BOLT_LOGGER.addFilter(_EnvTokenNotice())
 
 
 def build_slack_app(settings: Settings, core: Any, *, client: AsyncWebClient | None = None,
-                    on_captured: Callable[[str], None] | None = None,
-                    on_error: Callable[[str], None] | None = None,
-                    signing_secret: str | None = None) -> AsyncApp:
+                    on_error: Callable[[str], None] | None = None, signing_secret: str | None = None) -> AsyncApp:
     """One Bolt app for HTTP and Socket Mode alike (Socket Mode needs no signing secret)."""
     client = client or make_web_client(settings)
     app = AsyncApp(
@@ -52,7 +50,7 @@ def build_slack_app(settings: Settings, core: Any, *, client: AsyncWebClient | N
         logger=BOLT_LOGGER,
         name="idesluss",
     )
-    listeners = SlackListeners(core, locale=None, on_captured=on_captured, on_error=on_error)
+    listeners = SlackListeners(core, on_error=on_error)
 
     app.command(IDEA_COMMAND)(listeners.command)
     app.view(FORM_CALLBACK_ID)(listeners.view_submission)

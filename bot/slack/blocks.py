@@ -121,6 +121,8 @@ def _pack_lines(lines: list[str]) -> list[dict[str, Any]]:
 def reply_blocks(reply: Reply) -> list[dict[str, Any]]:
     """The body of a reply, without a block limit applied (callers fit it to their surface)."""
     blocks: list[dict[str, Any]] = []
+    if reply.notice:
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": mrkdwn(reply.notice, 2000)}]})
     if reply.title:
         blocks.append({"type": "header", "text": plain(reply.title, HEADER_TEXT)})
     if reply.text:

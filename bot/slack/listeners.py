@@ -61,30 +61,22 @@ def after_ack(where: str) -> Callable[[Handler], Handler]:
 
 
 class SlackListeners:
-    def __init__(self, core: Any, *, locale: str | None = None, on_captured: Callable[[str], None] | None = None,
-                 on_error: Callable[[str], None] | None = None) -> None:
+    def __init__(self, core: Any, *, on_error: Callable[[str], None] | None = None) -> None:
         self.core = core
-        self.locale = locale
-        self.on_captured = on_captured or (lambda source: None)
         self.on_error = on_error or (lambda where: None)
 
     async def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         return await asyncio.to_thread(fn, *args, **kwargs)
-
-    def _count(self, reply: Reply) -> None:
-        if reply.kind == ReplyKind.CAPTURED:
-            self.on_captured("slack")
 
     # --- /idé, /ide\u0301, /idea ---------------------------------------------------------------------
 
     @after_ack("command")
     async def command(self, ack: Ack, context: Ctx, command: dict[str, Any], client: AsyncWebClient,
                       respond: AsyncRespond) -> None:
-        actor = p.actor_from_command(command, self.locale)
+        actor = p.actor_from_command(command)
         origin = Origin(channel=command.get("channel_id"), dedup_key=f"slack:cmd:{command.get('trigger_id')}")
         reply = await self.call(self.core.handle_command, actor, p.message_text(command.get("text")), origin=origin,
                                 forms=True)
-        self._count(reply)
         if reply.kind == ReplyKind.OPEN_FORM and reply.form:
             where = {"ru": command.get("response_url"), "ch": command.get("channel_id")}
             await self._open_form(client, command["trigger_id"], reply, where)
@@ -101,7 +93,7 @@ class SlackListeners:
     async def view_submission(self, ack: Callable[..., Any], body: dict[str, Any], view: dict[str, Any],
                               client: AsyncWebClient) -> None:
         """Validation errors must travel in the ack itself, so the core runs before it (a quick write)."""
-        actor = p.actor_from_interaction(body, self.locale)
+        actor = p.actor_from_interaction(body)
         meta = p.load_metadata(view)
         origin = Origin(channel=meta.get("ch"), dedup_key=f"slack:view:{view.get('id')}")
         reply = await self.call(self.core.submit_form, actor, blocks.form_values(view), origin=origin,
@@ -110,7 +102,6 @@ class SlackListeners:
             await ack(response_action="errors", errors=blocks.form_errors(reply.errors, view))
             return
         await ack()
-        self._count(reply)
         await self._answer(client, actor, reply, response_url=meta.get("ru"))
 
     async def _answer(self, client: AsyncWebClient, actor: Actor, reply: Reply, *, response_url: str | None) -> None:
@@ -130,7 +121,7 @@ class SlackListeners:
     @after_ack("action")
     async def action(self, ack: Ack, context: Ctx, body: dict[str, Any], client: AsyncWebClient,
                      respond: AsyncRespond) -> None:
-        actor = p.actor_from_interaction(body, self.locale)
+        actor = p.actor_from_interaction(body)
         act = (body.get("actions") or [{}])[0]
         action_id = blocks.base_action_id(act.get("action_id", ""))
         container = body.get("container") or {}
@@ -139,7 +130,6 @@ class SlackListeners:
         origin = Origin(channel=channel, message_ref=message_ts,
                         dedup_key=f"slack:action:{actor.user_id}:{act.get('action_ts')}")
         reply = await self.call(self.core.handle_action, actor, action_id, act.get("value") or "", origin=origin)
-        self._count(reply)
         if reply.kind == ReplyKind.OPEN_FORM and reply.form:
             await self._open_form(client, body["trigger_id"], reply, {"ru": body.get("response_url"), "ch": channel})
         elif container.get("type") == "view" and (body.get("view") or {}).get("type") == "home":
@@ -158,7 +148,7 @@ class SlackListeners:
     @after_ack("shortcut")
     async def save_message(self, ack: Ack, context: Ctx, body: dict[str, Any], client: AsyncWebClient,
                            respond: AsyncRespond) -> None:
-        actor = p.actor_from_interaction(body, self.locale)
+        actor = p.actor_from_interaction(body)
         message = body.get("message") or {}
         channel = (body.get("channel") or {}).get("id")
         link = None
@@ -173,7 +163,6 @@ class SlackListeners:
         values = {"title": None, "text": p.message_text(message.get("text")), "problem": None, "benefit": None,
                   "unit": None, "anonymous": False}
         reply = await self.call(self.core.submit_form, actor, values, origin=origin)
-        self._count(reply)
         await self._answer(client, actor, reply, response_url=body.get("response_url"))
 
     # --- events ----------------------------------------------------------------------------------------
@@ -182,7 +171,7 @@ class SlackListeners:
     async def app_mention(self, ack: Ack, context: Ctx, body: dict[str, Any], event: dict[str, Any],
                           client: AsyncWebClient) -> None:
         """`@Idéslussen idé: …` in a channel; in an idea's thread, a comment on it."""
-        actor = p.actor_from_event(body, event["user"], self.locale)
+        actor = p.actor_from_event(body, event["user"])
         await self._conversation(body, event, actor, p.without_mention(event.get("text")), client, in_thread=True)
 
     @after_ack("message")
@@ -191,7 +180,7 @@ class SlackListeners:
         if (event.get("channel_type") != "im" or event.get("subtype") not in PEOPLES_SUBTYPES or event.get("bot_id")
                 or not event.get("user")):
             return  # edits, joins and the bot's own posts are not people talking to the bot
-        actor = p.actor_from_event(body, event["user"], self.locale)
+        actor = p.actor_from_event(body, event["user"])
         await self._conversation(body, event, actor, p.message_text(event.get("text")), client, in_thread=False)
 
     async def _conversation(self, body: dict[str, Any], event: dict[str, Any], actor: Actor, text: str,
@@ -206,12 +195,9 @@ class SlackListeners:
         # Slack retries an event it thinks we missed; the core keeps one idea, this keeps one answer.
         if not await self.call(self.core.first_time, f"slack:answered:{event_id}"):
             return
-        self._count(reply)
         thread = parent or (ts if in_thread else None)
         posted = await client.chat_postMessage(channel=channel, thread_ts=thread, **blocks.message(reply))
-        if reply.kind == ReplyKind.CAPTURED and reply.idea_number is not None:
-            # Our answer stands for the idea too (the core linked the person's message when it stored it).
-            await self.call(self.core.link_message, actor, reply.idea_number, channel, posted["ts"])
+        await self.call(self.core.remember, actor, reply, channel, posted.get("ts"))
 
     @after_ack("reaction")
     async def reaction_added(self, ack: Ack, context: Ctx, body: dict[str, Any], event: dict[str, Any]) -> None:
@@ -226,7 +212,7 @@ class SlackListeners:
         item = event.get("item") or {}
         if not p.is_vote_reaction(event.get("reaction")) or item.get("type") != "message":
             return
-        actor = p.actor_from_event(body, event["user"], self.locale)
+        actor = p.actor_from_event(body, event["user"])
         await self.call(self.core.react, actor, item["channel"], item["ts"], added=added)
 
     @after_ack("app_home")
@@ -234,7 +220,7 @@ class SlackListeners:
                               client: AsyncWebClient) -> None:
         if event.get("tab", "home") != "home":
             return
-        await self.publish_home_for(client, p.actor_from_event(body, event["user"], self.locale))
+        await self.publish_home_for(client, p.actor_from_event(body, event["user"]))
 
     async def publish_home_for(self, client: AsyncWebClient, actor: Actor) -> None:
         replies = await self.call(self.core.home, actor)

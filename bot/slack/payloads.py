@@ -8,19 +8,15 @@ from __future__ import annotations
 
 import json
 import re
-import unicodedata
 from typing import Any
 
 from bot.core.context import Actor
+from bot.core.grammar import nfc
 
 _LEADING_MENTION = re.compile(r"^\s*<@[UWB][A-Z0-9]+(?:\|[^>]*)?>\s*[:,]?\s*")
 _MARKUP = re.compile(r"<([^<>|]*)(?:\|([^<>]*))?>")
 _BROADCASTS = {"channel", "here", "everyone"}
 VOTE_REACTIONS = frozenset({"+1", "thumbsup"})
-
-
-def nfc(text: str | None) -> str:
-    return unicodedata.normalize("NFC", text or "")
 
 
 def _workspace(team: Any, enterprise: Any) -> str | None:
@@ -29,23 +25,23 @@ def _workspace(team: Any, enterprise: Any) -> str | None:
     return team_id or enterprise_id or None
 
 
-def actor_from_command(command: dict[str, Any], locale: str | None) -> Actor:
+def actor_from_command(command: dict[str, Any]) -> Actor:
     return Actor(platform="slack", user_id=command["user_id"],
                  workspace=_workspace(command.get("team_id"), command.get("enterprise_id")),
-                 display_name=command.get("user_name") or None, locale=locale)
+                 display_name=command.get("user_name") or None)
 
 
-def actor_from_interaction(body: dict[str, Any], locale: str | None) -> Actor:
+def actor_from_interaction(body: dict[str, Any]) -> Actor:
     user = body.get("user") or {}
     name = user.get("name") or user.get("username") or None
     return Actor(platform="slack", user_id=user["id"],
                  workspace=_workspace(body.get("team") or user.get("team_id"), body.get("enterprise")),
-                 display_name=name, locale=locale)
+                 display_name=name)
 
 
-def actor_from_event(body: dict[str, Any], user_id: str, locale: str | None) -> Actor:
+def actor_from_event(body: dict[str, Any], user_id: str) -> Actor:
     return Actor(platform="slack", user_id=user_id,
-                 workspace=_workspace(body.get("team_id"), body.get("enterprise_id")), locale=locale)
+                 workspace=_workspace(body.get("team_id"), body.get("enterprise_id")))
 
 
 def _markup_as_text(match: re.Match[str]) -> str:

@@ -17,7 +17,8 @@ from typing import Any
 from bot.config import Settings
 from bot.core import Actor, Core, Origin
 from bot.core.delivery import DeliveryError
-from bot.core.replies import ActionId, Reply, ReplyKind
+from bot.core.forms import FORM_KEYS
+from bot.core.replies import Reply, ReplyKind
 from bot.teams import extension
 from bot.teams.cards import (
     FORM_SUBMIT,
@@ -38,9 +39,6 @@ from storage.db import Database
 log = logging.getLogger(__name__)
 
 FollowUp = Callable[[], Awaitable[None]]
-# Actions whose answer is "done": the pressed card is replaced by the idea as it is now.
-_REFRESH_AFTER = {ActionId.SET_STAGE, ActionId.REQUEST_INFO, ActionId.TAKE_OWNERSHIP, ActionId.VOTE}
-_FORM_KEYS = ("title", "text", "problem", "benefit", "unit", "anonymous")
 
 
 @dataclass(slots=True)
@@ -111,8 +109,9 @@ class TeamsBot:
         refs = refs_from_activity(activity)
         if refs:
             with self.db.session() as session:
+                now = self.core.clock.now()
                 for ref in refs:
-                    save_ref(session, ref)
+                    save_ref(session, ref, now=now)
                 if conversation_type(activity) == PERSONAL and activity.get("type") == "message" and refs[0].user_id:
                     set_unreachable(session, "teams", refs[0].user_id, False)  # they wrote to us: reachable
 
@@ -178,10 +177,8 @@ class TeamsBot:
             except DeliveryError as exc:
                 log.warning("teams: reply to %s failed: %s", activity.get("id"), exc)
                 return
-            if message_id and reply.idea_number and reply.kind in (ReplyKind.CAPTURED, ReplyKind.IDEA):
-                # Remember which card shows the idea: a like on it is a vote.
-                await asyncio.to_thread(self.core.link_message, actor, reply.idea_number,
-                                        base_conversation_id(conversation), message_id)
+            # The card that shows an idea stands for it: a like on it is a vote.
+            await asyncio.to_thread(self.core.remember, actor, reply, base_conversation_id(conversation), message_id)
 
         return send
 
@@ -206,8 +203,8 @@ class TeamsBot:
                 # Only the person who pressed sees why; the card (maybe shared in a channel) stays as it was.
                 return Outcome(body=invoke_message_response(reply.text))
             card = reply_card(reply)
-            if reply.idea_number and reply.kind is ReplyKind.IDEA and activity.get("replyToId"):
-                await asyncio.to_thread(self.core.link_message, actor, reply.idea_number,
+            if activity.get("replyToId"):  # the pressed card now shows what the reply shows
+                await asyncio.to_thread(self.core.remember, actor, reply,
                                         base_conversation_id(activity["conversation"]["id"]), activity["replyToId"])
             return Outcome(body=invoke_card_response(card))
         if name in ("task/fetch", "task/submit"):
@@ -232,7 +229,7 @@ class TeamsBot:
     async def _action(self, actor: Actor, activity: dict[str, Any], data: dict[str, Any]) -> Reply:
         action_id = str(data.get("action_id") or "")
         if action_id == FORM_SUBMIT:
-            values = {k: data.get(k) for k in _FORM_KEYS}
+            values = {k: data.get(k) for k in FORM_KEYS}
             number = data.get("idea_number")
             return await asyncio.to_thread(
                 lambda: self.core.submit_form(actor, values, self._origin(activity),
@@ -240,12 +237,8 @@ class TeamsBot:
                                               context=str(data.get("context") or "")))
         value = str(data.get("value") or "")
         reply = await asyncio.to_thread(self.core.handle_action, actor, action_id, value, self._origin(activity))
-        if action_id in _REFRESH_AFTER and reply.kind is ReplyKind.INFO and reply.idea_number:
-            shown = await asyncio.to_thread(self.core.handle_action, actor, ActionId.SHOW, str(reply.idea_number))
-            if shown.kind is ReplyKind.IDEA:
-                if conversation_type(activity) == PERSONAL:  # in a channel everyone sees the card: no "you"
-                    shown.title = f"{reply.text}\n{shown.title}" if shown.title else reply.text
-                return shown
+        if conversation_type(activity) != PERSONAL:
+            reply.notice = None  # the pressed card may be shared in a channel: what "you" did is not for everyone
         return reply
 
     # -- reactions --------------------------------------------------------------------------------------

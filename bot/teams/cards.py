@@ -68,6 +68,8 @@ def reply_card(reply: Reply) -> dict[str, Any]:
         return form_card(reply.form, reply.errors, reply.text if reply.kind is ReplyKind.ERROR else "",
                          reply.locale)
     body: list[dict[str, Any]] = []
+    if reply.notice:
+        body.append(_text(reply.notice, color="Good", isSubtle=True))
     if reply.title:
         body.append(_text(reply.title, size="Medium", weight="Bolder"))
     if reply.text:

@@ -1,4 +1,4 @@
-"""The Bot Connector REST client: send, reply, update, create a 1:1 chat.
+"""The Bot Connector REST client: send, reply, create a 1:1 chat.
 
 Base URL is the activity's `serviceUrl`, treated as opaque and only ever taken from a verified activity
 or a reference stored from one: the bot's token goes nowhere else. Throttling answers (429, 412, 502,
@@ -61,12 +61,6 @@ class ConnectorClient:
         url = (f"{_base(service_url)}v3/conversations/{quote(conversation_id, safe='')}"
                f"/activities/{quote(reply_to_id, safe='')}")
         return (await self._request("POST", url, {**activity, "replyToId": reply_to_id})).get("id")
-
-    async def update(self, service_url: str, conversation_id: str, activity_id: str,
-                     activity: dict[str, Any]) -> None:
-        url = (f"{_base(service_url)}v3/conversations/{quote(conversation_id, safe='')}"
-               f"/activities/{quote(activity_id, safe='')}")
-        await self._request("PUT", url, {**activity, "id": activity_id})
 
     def for_dispatcher(self) -> ConnectorClient:
         """The same client (HTTP, tokens) for the outbox dispatcher: one attempt, errors raised at once, since

@@ -13,16 +13,9 @@ import logging
 from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import BaseRoute, Route
 
-from bot.config import Settings
-from bot.core import Core
-from bot.core.delivery import Sender
 from bot.teams.activities import Outcome, TeamsBot
 from bot.teams.auth import AuthError, BotFrameworkAuthenticator
-from bot.teams.clients import TeamsClients, build_clients
-from bot.teams.sender import TeamsSender
-from storage.db import Database
 
 log = logging.getLogger(__name__)
 
@@ -67,18 +60,3 @@ async def _run_followups(outcome: Outcome) -> None:
             await followup()
         except Exception:  # a failed reply must not take the app down; the idea is stored already
             log.exception("teams: follow-up failed")
-
-
-def teams_routes(settings: Settings, core: Core, db: Database, *, senders: dict[str, Sender] | None = None,
-                 clients: TeamsClients | None = None) -> list[BaseRoute]:
-    """The Teams routes for the web app (mounted only when TEAMS_APP_ID is set).
-
-    Given the app's `senders`, it also registers the `TeamsSender` for the outbox, sharing the msal
-    token cache and HTTP client with the endpoint.
-    """
-    clients = clients or build_clients(settings)
-    bot = TeamsBot(core, db, clients.connector, settings)
-    if senders is not None:
-        senders["teams"] = TeamsSender(db, clients.connector.for_dispatcher(), app_id=settings.teams_app_id)
-    return [Route("/api/messages", TeamsEndpoint(bot, clients.authenticator).handle, methods=["POST"])]
-

@@ -10,12 +10,11 @@ from __future__ import annotations
 from typing import Any
 
 from bot.core import Actor, Core, Origin
+from bot.core.forms import FORM_KEYS
 from bot.core.replies import ReplyKind
 from bot.teams.cards import form_card, task_card, task_message
 from bot.teams.strings import chrome
 from bot.teams.text import to_plain
-
-_FORM_KEYS = ("title", "text", "problem", "benefit", "unit", "anonymous")
 
 
 def _message_author(payload: dict[str, Any]) -> tuple[str | None, str | None]:
@@ -47,7 +46,7 @@ def fetch_task(core: Core, actor: Actor, value: dict[str, Any]) -> dict[str, Any
 def submit_action(core: Core, actor: Actor, value: dict[str, Any], origin: Origin) -> dict[str, Any]:
     """Store the idea; on validation errors show the dialog again with the messages in it."""
     data = value.get("data") or {}
-    values = {k: data.get(k) for k in _FORM_KEYS}
+    values = {k: data.get(k) for k in FORM_KEYS}
     original_author = data.get("original_author")
     saved_from = Origin(link=data.get("link") or origin.link, channel=origin.channel,
                         message_ref=data.get("message_id") or origin.message_ref,

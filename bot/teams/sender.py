@@ -11,10 +11,9 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from bot.config import Settings
+from bot.core.clock import Clock
 from bot.core.delivery import Delivery, OutboundMessage, PermanentDeliveryError
 from bot.teams.cards import reply_activity
-from bot.teams.clients import build_clients
 from bot.teams.connector import ConnectorClient, MessageWritesBlocked
 from storage.conversations import PERSONAL, RefData, get_ref, member_ref, personal_ref, save_ref, set_unreachable
 from storage.db import Database
@@ -25,14 +24,11 @@ from storage.people import get_person
 class TeamsSender:
     platform = "teams"
 
-    def __init__(self, db: Database, connector: ConnectorClient, *, app_id: str | None = None) -> None:
+    def __init__(self, db: Database, connector: ConnectorClient, clock: Clock, *, app_id: str | None = None) -> None:
         self.db = db
         self.connector = connector
+        self.clock = clock
         self.app_id = app_id
-
-    @classmethod
-    def from_settings(cls, settings: Settings, db: Database) -> TeamsSender:
-        return cls(db, build_clients(settings).connector.for_dispatcher(), app_id=settings.teams_app_id)
 
     async def send(self, message: OutboundMessage) -> Delivery:
         activity = reply_activity(message.reply)
@@ -90,7 +86,7 @@ class TeamsSender:
 
     def _save(self, ref: RefData) -> None:
         with self.db.session() as session:
-            save_ref(session, ref)
+            save_ref(session, ref, now=self.clock.now())
 
     def _unreachable(self, user_id: str) -> None:
         with self.db.session() as session:

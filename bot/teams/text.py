@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import html
 import re
-import unicodedata
 from typing import Any
+
+from bot.core.grammar import nfc
 
 # Only tags Teams is known to send: a literal "a < b > c" in plain text must survive.
 _BLOCK_TAGS = re.compile(r"</?(?:p|div|br|li|ul|ol|blockquote|pre|h[1-6])(?:\s[^<>]*)?/?>", re.IGNORECASE)
@@ -45,7 +46,7 @@ def to_plain(text: str) -> str:
     text = _BLOCK_TAGS.sub("\n", text)
     text = _INLINE_TAGS.sub("", text)
     text = html.unescape(text)
-    text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
+    text = nfc(text.replace("\r\n", "\n").replace("\r", "\n"))
     lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
     return "\n".join(line for line in lines if line).strip()
 

@@ -29,8 +29,10 @@ class Metrics:
         self.errors = Counter("idesluss_errors", "Errors, by where they happened.", ["where"],
                               registry=self.registry)
 
-    def captured(self, source: str) -> None:
-        self.ideas_captured.labels(source=source).inc()
+    def observe(self, event: str, platform: str) -> None:
+        """The core's events (bot.core.service.Core.observers): each new idea counted once, whatever platform."""
+        if event == "captured":
+            self.ideas_captured.labels(source=platform).inc()
 
     def error(self, where: str) -> None:
         self.errors.labels(where=where).inc()

@@ -13,8 +13,11 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.config import Settings
+from bot.core.clock import ManualClock
+from scheduler.runner import SchedulerService
 from storage.db import Database
 from storage.models import Person, PilotGroup
+from tests.conftest import START
 from tests.slack.standin import SlackStandIn
 from tests.teams.conftest import (  # noqa: F401 - the Teams helper's stand-in fixtures, for test_teams_delivery
     _stand_in_server,
@@ -51,9 +54,9 @@ def person(db: Database, ref: str, *, locale: str | None = None, name: str | Non
 
     platform, user_id = ref.split(":", 1)
     with db.session() as session:
-        org = get_or_create_org(session, "local" if platform == "shell" else ORG)
+        org = get_or_create_org(session, "local" if platform == "shell" else ORG, now=START)
         return get_or_create_person(session, org, platform, user_id, locale=locale, display_name=name or user_id,
-                                    workspace="T061EG9R6" if platform == "slack" else None)
+                                    workspace="T061EG9R6" if platform == "slack" else None, now=START)
 
 
 def group(db: Database, name: str, members: list[str], *, schedule: str = "mon 09:00", platform: str = "slack",
@@ -64,10 +67,19 @@ def group(db: Database, name: str, members: list[str], *, schedule: str = "mon 0
     people = [person(db, ref) for ref in members]
     day, time = schedule.split()
     with db.session() as session:
-        org = get_or_create_org(session, "local" if platform == "shell" else ORG)
-        created = create_group(session, org.id, name, schedule_day=day, schedule_time=time, slack_channel=channel)
-        add_members(session, created, people)
+        org = get_or_create_org(session, "local" if platform == "shell" else ORG, now=START)
+        created = create_group(session, org.id, name, schedule_day=day, schedule_time=time, slack_channel=channel,
+                               now=START)
+        add_members(session, created, people, now=START)
         return created
+
+
+def scheduler_service(settings: Settings, db: Database, clock: ManualClock, *, holder: str | None = None
+                      ) -> SchedulerService:
+    """A scheduler as the composition root builds it (its dispatcher, the runtime's senders), on `clock`."""
+    from bot.app import build_runtime
+
+    return build_runtime(settings, clock, db=db).scheduler(holder=holder)
 
 
 def cli(args: list[str], database_url: str, **env: str) -> subprocess.CompletedProcess[str]:

@@ -12,15 +12,15 @@ from sqlalchemy import event, update
 from sqlmodel import select
 
 from bot.core import Actor
+from bot.core.clock import ManualClock
 from bot.core.replies import Reply
-from scheduler.clock import ManualClock
 from scheduler.digests import build_digests
 from scheduler.dispatcher import Dispatcher
 from scheduler.nudges import send_nudge
-from scheduler.runner import SchedulerService
-from storage.models import Idea, OutboxMessage, utcnow
+from storage.models import Idea, OutboxMessage
 from storage.people import get_or_create_org, get_person, grant_role
-from tests.scheduler.conftest import ORG, cli, group, local, person
+from tests.conftest import START
+from tests.scheduler.conftest import ORG, cli, group, local, person, scheduler_service
 
 CHANNEL_IDEA = "Larm när <!channel> & <@U999> skriver"
 
@@ -33,7 +33,7 @@ def make_manager(db, ref: str, group_id: int | None = None) -> None:  # type: ig
     platform, user_id = ref.split(":", 1)
     person(db, ref)
     with db.session() as session:
-        grant_role(session, get_person(session, platform, user_id), "manager", group_id)
+        grant_role(session, get_person(session, platform, user_id), "manager", group_id, now=START)
 
 
 def digests(db) -> dict[str, Reply]:  # type: ignore[no-untyped-def]
@@ -48,13 +48,13 @@ def text_of(reply: Reply) -> str:
     return reply.plain_text() + "\n" + "\n".join(b.label for b in reply.buttons)
 
 
-def test_each_manager_sees_their_scope_anonymous_authors_hidden_and_waiting_ideas(db, core, sched_settings):
+def test_each_manager_sees_their_scope_anonymous_authors_hidden_and_waiting_ideas(db, core, sched_settings, clock):
     team = group(db, "Hemtjänst", ["slack:UANNA"])
     make_manager(db, "slack:UORG")
     make_manager(db, "slack:UGRP", team.id)
     coach = person(db, "slack:UCOACH")
     with db.session() as session:
-        grant_role(session, get_person(session, "slack", "UCOACH"), "coach")
+        grant_role(session, get_person(session, "slack", "UCOACH"), "coach", now=START)
     anna, bertil = slack_actor("UANNA"), slack_actor("UBERTIL")
     core.handle_command(anna, "Nattlarm som väcker alla")
     core.handle_command(bertil, CHANNEL_IDEA)
@@ -62,14 +62,15 @@ def test_each_manager_sees_their_scope_anonymous_authors_hidden_and_waiting_idea
     core.handle_command(slack_actor("UCOACH"), "status 1 bedömning")
     for voter in ("UV1", "UV2"):
         core.vote(slack_actor(voter), 2)
-    old = utcnow() - timedelta(days=30)
+    old = clock.now() - timedelta(days=30)
     core.handle_command(anna, "Gammal idé utan svar")
     with db.session() as session:
         session.execute(update(Idea).where(Idea.number == 4).values(created_at=old))
-    send_nudge(db, sched_settings, team.id, now=utcnow(), manual=True)
+    send_nudge(db, sched_settings, team.id, now=clock.now(), manual=True)
     assert coach.id
 
-    run = build_digests(db, sched_settings, now=utcnow())
+    clock.advance(3600)  # the digest is built an hour later
+    run = build_digests(db, sched_settings, now=clock.now())
     assert (run.managers, run.enqueued) == (2, 2)
     org, grp = digests(db)["UORG"], digests(db)["UGRP"]
     org_text, grp_text = text_of(org), text_of(grp)
@@ -87,12 +88,13 @@ def test_each_manager_sees_their_scope_anonymous_authors_hidden_and_waiting_idea
     assert "channel" not in grp_text and "Hemlig" not in grp_text
 
 
-def test_the_slack_rendering_of_a_digest_escapes_user_text(db, core, sched_settings):
+def test_the_slack_rendering_of_a_digest_escapes_user_text(db, core, sched_settings, clock):
     from bot.slack import blocks
 
     make_manager(db, "slack:UORG")
     core.handle_command(slack_actor("UBERTIL"), CHANNEL_IDEA)
-    build_digests(db, sched_settings, now=utcnow())
+    clock.advance(60)
+    build_digests(db, sched_settings, now=clock.now())
     rendered = str(blocks.message(digests(db)["UORG"]))
     assert "<!channel>" not in rendered and "<@U999>" not in rendered
     assert "&lt;!channel&gt;" in rendered and "&amp;" in rendered
@@ -123,7 +125,7 @@ def test_dry_run_prints_and_sends_nothing(db, core, database_url):
     assert digests(db) == {}
 
 
-def test_digest_queries_do_not_grow_with_the_number_of_ideas(db, core, sched_settings):
+def test_digest_queries_do_not_grow_with_the_number_of_ideas(db, core, sched_settings, clock):
     team = group(db, "Skola", ["slack:UANNA"])
     for n in range(3):
         make_manager(db, f"slack:UM{n}")
@@ -138,7 +140,7 @@ def test_digest_queries_do_not_grow_with_the_number_of_ideas(db, core, sched_set
 
         event.listen(db.engine, "before_cursor_execute", listener)
         try:
-            build_digests(db, sched_settings, now=utcnow(), week=week, dry_run=True)
+            build_digests(db, sched_settings, now=clock.now(), week=week, dry_run=True)
         finally:
             event.remove(db.engine, "before_cursor_execute", listener)
         return len(statements)
@@ -154,11 +156,11 @@ def test_digest_queries_do_not_grow_with_the_number_of_ideas(db, core, sched_set
 def test_after_downtime_this_weeks_digest_is_sent_once_on_start_not_before_its_time(db, core, sched_settings):
     make_manager(db, "slack:UORG")
     core.handle_command(slack_actor("UBERTIL"), "Idé under driftstoppet")
-    before = SchedulerService(sched_settings, db, {}, clock=ManualClock(local(2026, 11, 30, 7, 30)))
+    before = scheduler_service(sched_settings, db, ManualClock(local(2026, 11, 30, 7, 30)))
     before.catch_up()  # Monday 07:30: the digest is due at 08:00
     assert digests(db) == {}
     for holder in ("a", "b"):
-        SchedulerService(sched_settings, db, {}, clock=ManualClock(local(2026, 12, 2, 10)), holder=holder).catch_up()
+        scheduler_service(sched_settings, db, ManualClock(local(2026, 12, 2, 10)), holder=holder).catch_up()
     assert list(digests(db)) == ["UORG"]
 
 
@@ -190,7 +192,7 @@ def test_two_scheduler_processes_racing_send_each_manager_one_digest(db, core, d
     assert channels == [f"UM{n}" for n in range(5)]
 
 
-def test_two_lease_holders_racing_without_the_lease_still_send_once(db, core, sched_settings, standin):
+def test_two_lease_holders_racing_without_the_lease_still_send_once(db, core, sched_settings, standin, clock):
     """Even if both replicas thought they led (a lease handover mid-run), outbox keys and SKIP LOCKED hold."""
     import threading
 
@@ -207,9 +209,9 @@ def test_two_lease_holders_racing_without_the_lease_still_send_once(db, core, sc
 
         own = Database(sched_settings.database_url)
         barrier.wait()
-        build_digests(own, sched_settings, now=utcnow())
+        build_digests(own, sched_settings, now=clock.now())
         sender = SlackSender(make_web_client(sched_settings, retry_rate_limits=False))
-        asyncio.run(Dispatcher(own, {"slack": sender}, worker=name).drain(max_wait=0))
+        asyncio.run(Dispatcher(own, {"slack": sender}, worker=name, clock=clock).drain(max_wait=0))
         own.dispose()
 
     threads = [threading.Thread(target=replica, args=(n,)) for n in ("r1", "r2")]
@@ -220,4 +222,4 @@ def test_two_lease_holders_racing_without_the_lease_still_send_once(db, core, sc
     channels = sorted(c.args["channel"] for c in standin.calls_to("chat.postMessage"))
     assert channels == [f"UM{n}" for n in range(6)]
     with db.session() as session:
-        assert get_or_create_org(session, ORG).id
+        assert get_or_create_org(session, ORG, now=START).id

@@ -9,13 +9,14 @@ from datetime import timedelta
 from sqlmodel import select
 
 from bot.core import Actor, Origin
+from bot.core.clock import ManualClock
 from bot.shell import ShellSender
-from scheduler.clock import ManualClock
 from scheduler.dispatcher import Dispatcher
 from scheduler.nudges import send_nudge, send_reminders
-from scheduler.runner import SchedulerService, group_trigger
-from storage.models import Idea, OutboxMessage, utcnow
-from tests.scheduler.conftest import STOCKHOLM, cli, group, local, person
+from scheduler.runner import group_trigger
+from storage.models import Idea, OutboxMessage
+from tests.conftest import START
+from tests.scheduler.conftest import STOCKHOLM, cli, group, local, person, scheduler_service
 
 
 def outbox_keys(db, like: str = "nudge:") -> list[str]:  # type: ignore[no-untyped-def]
@@ -58,25 +59,26 @@ def test_no_nudge_on_midsummer_eve_christmas_eve_a_saturday_or_after_hours(db, s
     assert send_nudge(db, sched_settings, team.id, now=local(2026, 11, 27, 9)).enqueued == 1
 
 
-def test_snoozed_and_opted_out_members_get_no_nudge_until_they_turn_it_back_on(db, core, sched_settings):
+def test_snoozed_and_opted_out_members_get_no_nudge_until_they_turn_it_back_on(db, core, sched_settings, clock):
     team = group(db, "Skola", ["shell:anna", "shell:bertil", "shell:cecilia"], platform="shell")
     anna, cecilia = (Actor("shell", n, display_name=n) for n in ("anna", "cecilia"))
     assert "Du får inga frågor från pilotgrupper förrän" in core.handle_message(anna, "/idé paus 2v").text
     assert "inga fler frågor" in core.handle_message(cecilia, "/idé paus stopp").text
-    outcome = send_nudge(db, sched_settings, team.id, now=utcnow(), manual=True)
+    outcome = send_nudge(db, sched_settings, team.id, now=clock.now(), manual=True)
     assert (outcome.enqueued, outcome.skipped_people) == (1, 2)
     assert [k.rsplit(":", 1)[1] for k in outbox_keys(db)] == ["bertil"]
     # Two weeks and a day later Anna's snooze is over; Cecilia opted out until she says otherwise.
-    assert send_nudge(db, sched_settings, team.id, now=utcnow() + timedelta(days=15), manual=True).enqueued == 2
+    assert send_nudge(db, sched_settings, team.id, now=clock.now() + timedelta(days=15), manual=True).enqueued == 2
     core.handle_message(cecilia, "/idé paus av")
-    assert send_nudge(db, sched_settings, team.id, now=utcnow() + timedelta(days=16), manual=True).enqueued == 3
+    assert send_nudge(db, sched_settings, team.id, now=clock.now() + timedelta(days=16), manual=True).enqueued == 3
 
 
-def test_one_reminder_only_and_only_to_members_who_neither_answered_nor_reacted(db, core, sched_settings):
+def test_one_reminder_only_and_only_to_members_who_neither_answered_nor_reacted(db, core, sched_settings, clock):
     team = group(db, "Vård", ["shell:anna", "shell:bertil", "shell:cecilia", "shell:david"], platform="shell")
-    outcome = send_nudge(db, sched_settings, team.id, now=local(2026, 3, 30, 9))  # Monday
+    clock.set(local(2026, 3, 30, 9))  # Monday
+    outcome = send_nudge(db, sched_settings, team.id, now=clock.now())
     out = io.StringIO()
-    asyncio.run(Dispatcher(db, {"shell": ShellSender(out)}).drain(max_wait=0))
+    asyncio.run(Dispatcher(db, {"shell": ShellSender(out)}, clock=clock).drain(max_wait=0))
     assert out.getvalue().count("Veckans fråga – Vård") == 4
     anna, cecilia, david = (Actor("shell", n, display_name=n) for n in ("anna", "cecilia", "david"))
     # Anna answers through the button's form, Cecilia says "not this week", David reacts to the message.
@@ -94,9 +96,9 @@ def test_one_reminder_only_and_only_to_members_who_neither_answered_nor_reacted(
     assert outbox_keys(db, "nudge:1:reminder") == ["nudge:1:reminder:shell:bertil"]
 
 
-def test_an_idea_the_same_week_answers_the_members_nudge(db, core, sched_settings):
+def test_an_idea_the_same_week_answers_the_members_nudge(db, core, sched_settings, clock):
     team = group(db, "Bibliotek", ["shell:anna"], platform="shell")
-    outcome = send_nudge(db, sched_settings, team.id, now=utcnow(), manual=True)
+    outcome = send_nudge(db, sched_settings, team.id, now=clock.now(), manual=True)
     core.handle_message(Actor("shell", "anna"), "/idé Längre öppettider på lördagar")
     core.handle_message(Actor("shell", "bertil"), "/idé Fler cykelställ")  # no member: no link
     with db.session() as session:
@@ -106,7 +108,7 @@ def test_an_idea_the_same_week_answers_the_members_nudge(db, core, sched_setting
 
 def test_a_missed_nudge_is_sent_within_the_grace_and_skipped_after_it(db, sched_settings):
     early = group(db, "Tidig", ["slack:U1"], schedule="mon 09:00")
-    service = SchedulerService(sched_settings, db, {}, clock=ManualClock(local(2026, 3, 30, 9, 10)))
+    service = scheduler_service(sched_settings, db, ManualClock(local(2026, 3, 30, 9, 10)))
     service.catch_up()
     late = group(db, "Sen", ["slack:U2"], schedule="mon 08:00")
     service.catch_up()  # 70 minutes after Sen's time: skipped, not sent late
@@ -131,15 +133,15 @@ def test_nudge_send_from_the_cli_dms_each_member_once_a_day_through_slack(db, da
 
 
 def test_a_reply_in_the_nudge_thread_becomes_a_linked_idea_and_a_reaction_counts_as_engagement(
-        db, core, sched_settings, standin):
+        db, core, sched_settings, standin, clock):
     from bot.slack.client import make_web_client
     from bot.slack.sender import SlackSender
     from storage.models import NudgeEngagement
 
     team = group(db, "Parker", ["slack:UANNA", "slack:UBO"], channel="CPARK")
-    outcome = send_nudge(db, sched_settings, team.id, now=utcnow(), manual=True)
+    outcome = send_nudge(db, sched_settings, team.id, now=clock.now(), manual=True)
     sender = SlackSender(make_web_client(sched_settings, retry_rate_limits=False))
-    asyncio.run(Dispatcher(db, {"slack": sender}).drain(max_wait=0))
+    asyncio.run(Dispatcher(db, {"slack": sender}, clock=clock).drain(max_wait=0))
     ts = standin.calls_to("chat.postMessage")[0]
     with db.session() as session:
         row = session.exec(select(OutboxMessage)).one()
@@ -164,12 +166,12 @@ def test_a_reply_in_the_nudge_thread_becomes_a_linked_idea_and_a_reaction_counts
     assert kinds == ["answered", "reacted", "replied"]
 
 
-def test_an_admin_runs_a_group_from_chat_and_english_members_get_the_english_prompt(db, core, sched_settings):
+def test_an_admin_runs_a_group_from_chat_and_english_members_get_the_english_prompt(db, core, sched_settings, clock):
     from storage.people import get_or_create_org, get_or_create_person, grant_role
 
     with db.session() as session:
-        grant_role(session, get_or_create_person(session, get_or_create_org(session, "local"), "shell", "admin"),
-                   "admin")
+        local_org = get_or_create_org(session, "local", now=START)
+        grant_role(session, get_or_create_person(session, local_org, "shell", "admin", now=START), "admin", now=START)
     admin, anna = Actor("shell", "admin"), Actor("shell", "anna")
     person(db, "shell:eve", locale="en-GB")
     person(db, "shell:anna")
@@ -185,8 +187,9 @@ def test_an_admin_runs_a_group_from_chat_and_english_members_get_the_english_pro
 
         group_id = find_group(session, "Äldreomsorg Norr").id
     out = io.StringIO()
-    send_nudge(db, sched_settings, group_id, now=local(2026, 3, 30, 9))
-    asyncio.run(Dispatcher(db, {"shell": ShellSender(out)}).drain(max_wait=0))
+    clock.set(local(2026, 3, 30, 9))
+    send_nudge(db, sched_settings, group_id, now=clock.now())
+    asyncio.run(Dispatcher(db, {"shell": ShellSender(out)}, clock=clock).drain(max_wait=0))
     assert "Veckans fråga – Äldreomsorg Norr" in out.getvalue()
     english = "This week's question – Äldreomsorg Norr\nWhat has a service user or a colleague wished for?"
     assert english in out.getvalue()

@@ -18,11 +18,14 @@ import pytest
 import uvicorn
 from starlette.applications import Starlette
 
+from bot.app import Runtime
 from bot.config import Settings
 from bot.core import Core
+from bot.core.clock import ManualClock
 from bot.web.app import create_app
 from storage.db import Database
 from storage.ideas import ExportRow, export_ideas
+from tests.conftest import serving
 from tests.slack.standin import SlackStandIn
 
 DATA = Path(__file__).parent / "data"
@@ -126,13 +129,18 @@ def slack_settings(database_url: str, standin: SlackStandIn) -> Settings:
 
 
 @pytest.fixture
-def slack_core(db: Database, slack_settings: Settings) -> Core:
-    return Core(db, slack_settings)
+def runtime(slack_settings: Settings, db: Database, clock: ManualClock) -> Runtime:
+    return serving(slack_settings, clock, db)
 
 
 @pytest.fixture
-def app(slack_settings: Settings, db: Database, slack_core: Core) -> Starlette:
-    return create_app(slack_settings, db, core=slack_core)
+def slack_core(runtime: Runtime) -> Core:
+    return runtime.core
+
+
+@pytest.fixture
+def app(runtime: Runtime) -> Starlette:
+    return create_app(runtime)
 
 
 @pytest.fixture

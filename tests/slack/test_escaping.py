@@ -12,6 +12,7 @@ from bot.slack.payloads import message_text
 from bot.slack.sender import SlackSender
 from scheduler.dispatcher import Dispatcher
 from storage.people import get_or_create_org, get_or_create_person, grant_role
+from tests.conftest import START
 from tests.slack.conftest import SlackClient, ideas
 from tests.slack.test_events import dm
 from tests.slack.test_interactivity import press
@@ -47,10 +48,10 @@ def assert_never_pings(rendering: dict) -> None:
     assert any("&lt;!channel&gt;" in text for text in texts)
 
 
-def test_channel_ping_in_an_idea_is_escaped_in_every_rendering(slack: SlackClient, db):
+def test_channel_ping_in_an_idea_is_escaped_in_every_rendering(slack: SlackClient, db, clock):
     with db.session() as session:
-        org = get_or_create_org(session, "testkommun")
-        grant_role(session, get_or_create_person(session, org, "slack", "UCOACH001"), "coach")
+        org = get_or_create_org(session, "testkommun", now=START)
+        grant_role(session, get_or_create_person(session, org, "slack", "UCOACH001", now=START), "coach", now=START)
     slack.event(dm(TYPED), fixture="event_message_im.json")
     (confirmation,) = slack.standin.wait_for("chat.postMessage")
     assert [i.text for i in ideas(db)] == [STORED]  # stored as the person wrote it, unescaped
@@ -65,7 +66,7 @@ def test_channel_ping_in_an_idea_is_escaped_in_every_rendering(slack: SlackClien
     coach_home = slack.standin.wait_for("views.publish", 2)[1]
     press(slack, "idea.stage#9", "1:in_review", user="UCOACH001")
     slack.standin.wait_for("response_url", 4)
-    asyncio.run(Dispatcher(db, {"slack": SlackSender(make_web_client(slack.standin_settings))}).run_once())
+    asyncio.run(Dispatcher(db, {"slack": SlackSender(make_web_client(slack.standin_settings))}, clock=clock).run_once())
     notification = slack.standin.wait_for("chat.postMessage", 2)[1]
 
     for rendering in (confirmation, listing, shown, found, home, coach_home, notification):

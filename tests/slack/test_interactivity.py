@@ -8,8 +8,8 @@ from typing import Any
 
 from bot.core import Actor
 from bot.slack import blocks
-from scheduler.dispatcher import Dispatcher
 from storage.people import get_or_create_org, get_or_create_person, grant_role
+from tests.conftest import START
 from tests.slack.conftest import SlackClient, fixture_json, ideas
 
 AUTHOR = "U2147483697"
@@ -139,8 +139,8 @@ def test_message_shortcut_saves_the_message_with_a_permalink_and_its_author(slac
 
 def test_author_gets_a_dm_when_a_coach_moves_the_idea_and_can_answer_in_its_thread(slack: SlackClient, app, db):
     with db.session() as session:
-        org = get_or_create_org(session, "testkommun")
-        grant_role(session, get_or_create_person(session, org, "slack", COACH), "coach")
+        org = get_or_create_org(session, "testkommun", now=START)
+        grant_role(session, get_or_create_person(session, org, "slack", COACH, now=START), "coach", now=START)
     capture(slack, "Gröna tak på bussholkarna")
     press(slack, "idea.show#2", "1", user=COACH)
     coach_view = slack.standin.wait_for("response_url", 2)[-1].args["blocks"]
@@ -151,8 +151,7 @@ def test_author_gets_a_dm_when_a_coach_moves_the_idea_and_can_answer_in_its_thre
 
     press(slack, in_review["action_id"], in_review["value"], user=COACH)
     slack.standin.wait_for("response_url", 3)
-    sender = app.state.senders["slack"]  # the app's own sender, as the scheduler gets it
-    result = asyncio.run(Dispatcher(db, {"slack": sender}).run_once())
+    result = asyncio.run(app.state.runtime.dispatcher().run_once())  # the app's own senders, as the scheduler gets them
     assert getattr(result, "sent", result) == 1
 
     (dm,) = slack.standin.calls_to("chat.postMessage")
@@ -169,7 +168,7 @@ def test_author_gets_a_dm_when_a_coach_moves_the_idea_and_can_answer_in_its_thre
     with db.session() as session:
         from storage import ideas as store
 
-        idea = store.get_idea(session, get_or_create_org(session, "testkommun").id, 1)
+        idea = store.get_idea(session, get_or_create_org(session, "testkommun", now=START).id, 1)
         assert [c.text for c, _ in store.comments_for(session, idea)] == ["Tack! Jag kan visa hur det ser ut i Malmö."]
 
 

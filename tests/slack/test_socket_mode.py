@@ -10,6 +10,7 @@ import pytest
 
 from bot.config import Settings
 from bot.web.app import create_app
+from tests.conftest import serving
 from tests.slack.conftest import BOT_TOKEN, DATA, AppServer, fixture_json, ideas
 from tests.slack.socket_standin import SocketModeStandIn
 from tests.slack.standin import BOT_USER, SlackStandIn, wait_until
@@ -24,11 +25,11 @@ def socket_server(standin: SlackStandIn) -> Iterator[SocketModeStandIn]:
         yield server
 
 
-def test_slash_command_and_mention_over_socket_mode_keep_one_idea_each(standin, socket_server, database_url, db,
+def test_slash_command_and_mention_over_socket_mode_keep_one_idea_each(standin, socket_server, database_url, db, clock,
                                                                       slack_core):
     settings = Settings(database_url=database_url, organisation="testkommun", slack_bot_token=BOT_TOKEN,
                         slack_app_token=APP_TOKEN, slack_api_url=standin.api_url)
-    with AppServer(create_app(settings, db, core=slack_core, socket_mode=True)) as served:
+    with AppServer(create_app(serving(settings, clock, db, socket_mode=True))) as served:
         wait_until(lambda: socket_server.sockets, what="the websocket connection")
         command = dict(parse_qsl((DATA / "slash_command.txt").read_text().strip()))
         command.update(command="/ide\u0301", text="Idé via Socket Mode", user_id="U0SOCKET1",

@@ -12,11 +12,12 @@ from bot.config import Settings
 from bot.web.app import create_app
 from bot.web.logs import configure_logging, request_id
 from storage.db import Database
+from tests.conftest import serving
 from tests.slack.conftest import BOT_TOKEN, SECRET, AppServer, SlackClient
 
 
-def test_health_answers_with_nothing_but_a_database_configured(database_url, db):
-    with AppServer(create_app(Settings(database_url=database_url), db)) as server:
+def test_health_answers_with_nothing_but_a_database_configured(database_url, db, clock):
+    with AppServer(create_app(serving(Settings(database_url=database_url), clock, db))) as server:
         health = httpx.get(f"{server.url}/healthz")
         slack = httpx.post(f"{server.url}/slack/events", content=b"{}")
 
@@ -25,9 +26,9 @@ def test_health_answers_with_nothing_but_a_database_configured(database_url, db)
     assert slack.status_code == 404  # no Slack credentials, no Slack route
 
 
-def test_health_is_503_when_the_database_does_not_answer(tmp_path):
+def test_health_is_503_when_the_database_does_not_answer(tmp_path, clock):
     url = f"sqlite:///{tmp_path}/missing/dir/idesluss.db"
-    with AppServer(create_app(Settings(database_url=url), Database(url))) as server:
+    with AppServer(create_app(serving(Settings(database_url=url), clock, Database(url)))) as server:
         health = httpx.get(f"{server.url}/healthz")
 
     assert health.status_code == 503
@@ -74,9 +75,9 @@ def test_logs_are_json_lines_with_the_request_id_and_never_a_secret(monkeypatch)
     assert line["message"].count("***") == 3
 
 
-def test_the_scheduler_starts_and_stops_with_the_web_app_unless_told_not_to(slack_settings, db, slack_core):
-    app = create_app(slack_settings, db, core=slack_core, run_scheduler=True)
+def test_the_scheduler_starts_and_stops_with_the_web_app_unless_told_not_to(runtime):
+    app = create_app(runtime, run_scheduler=True)
     with AppServer(app) as server:
         assert httpx.get(f"{server.url}/healthz").status_code == 200
-        assert set(app.state.senders) == {"slack"}
+        assert set(runtime.senders) == {"shell", "slack"}
     # leaving the block ran the lifespan's shutdown: the scheduler's lease is released, nothing hangs

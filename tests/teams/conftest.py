@@ -19,8 +19,9 @@ import httpx
 import pytest
 
 from bot.config import Settings
-from bot.core import Core
+from bot.core.clock import ManualClock
 from storage.db import Database
+from tests.conftest import serving
 
 from .standins import (
     APP_ID,
@@ -103,11 +104,11 @@ class TeamsBotUnderTest:
 
 
 @pytest.fixture
-def teams_bot(teams_settings: Settings, db: Database, stand_in: StandIn,
-              channel_keys: dict[str, SigningKey]) -> Iterator[TeamsBotUnderTest]:
+def teams_bot(teams_settings: Settings, db: Database, stand_in: StandIn, channel_keys: dict[str, SigningKey],
+              clock: ManualClock) -> Iterator[TeamsBotUnderTest]:
     from bot.web.app import create_app
 
-    app = create_app(teams_settings, db, core=Core(db, teams_settings))
+    app = create_app(serving(teams_settings, clock, db))
     server = ServerThread(app).start()
     yield TeamsBotUnderTest(server.url, stand_in, channel_keys["msteams"], app)
     server.stop()

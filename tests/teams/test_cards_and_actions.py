@@ -11,6 +11,7 @@ from bot.teams.cards import FORM_SUBMIT
 from storage.db import Database
 from storage.models import Idea, IdeaMessage, OutboxMessage, Person, Vote
 from storage.people import get_or_create_org, get_or_create_person, grant_role
+from tests.conftest import START
 
 from .conftest import TeamsBotUnderTest, card_action, channel_mention, personal_message
 from .standins import BOT_ID, TENANT, fixture
@@ -21,8 +22,9 @@ COACH = "c0ac4000-0000-4000-8000-00000000c0ac"
 
 def _make_coach(db: Database, user: str = COACH) -> None:
     with db.session() as session:
-        org = get_or_create_org(session, "testkommun")
-        grant_role(session, get_or_create_person(session, org, "teams", user, display_name="Coach Cecilia"), "coach")
+        org = get_or_create_org(session, "testkommun", now=START)
+        cecilia = get_or_create_person(session, org, "teams", user, display_name="Coach Cecilia", now=START)
+        grant_role(session, cecilia, "coach", now=START)
 
 
 def _texts(card: dict) -> str:
@@ -52,7 +54,8 @@ def test_coach_moves_an_idea_with_a_card_button_and_gets_the_updated_card(teams_
     updated = _invoke_card(teams_bot.post(card_action(service_url, COACH, in_review["verb"], in_review["data"])))
 
     assert "Idé #1 har nu status Bedömning" in _texts(updated)
-    assert {"Status": "Bedömning"}.items() <= {f["title"]: f["value"] for f in updated["body"][2]["facts"]}.items()
+    (facts,) = [item["facts"] for item in updated["body"] if item["type"] == "FactSet"]
+    assert {"Status": "Bedömning"}.items() <= {f["title"]: f["value"] for f in facts}.items()
     with db.session() as session:
         assert session.exec(select(Idea)).one().stage == "in_review"
         [notice] = session.exec(select(OutboxMessage)).all()

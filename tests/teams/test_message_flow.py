@@ -7,6 +7,7 @@ from sqlmodel import select
 from storage.db import Database
 from storage.ideas import export_ideas
 from storage.models import ConversationRef, Idea
+from tests.conftest import serving
 
 from .conftest import TeamsBotUnderTest, channel_mention, personal_message
 
@@ -58,15 +59,15 @@ def test_redelivered_activity_keeps_one_idea_and_sends_one_reply(teams_bot: Team
     assert len(teams_bot.stand_in.wait_for(2, timeout=0.3)) == 1
 
 
-def test_redelivery_after_a_crash_mid_message_still_answers_and_keeps_one_idea(teams_bot: TeamsBotUnderTest,
-                                                                              teams_settings, db: Database) -> None:
+def test_redelivery_after_a_crash_mid_message_still_answers_and_keeps_one_idea(
+        teams_bot: TeamsBotUnderTest, teams_settings, db: Database, clock) -> None:
     """The first delivery stored the idea and then the process died before it answered: Teams redelivers."""
     from bot.core import Actor, Core, Origin
     from bot.teams.activities import activity_key
 
     activity = personal_message(teams_bot.stand_in.service_url, "idé Fler laddplatser för elcyklar")
     actor = Actor("teams", activity["from"]["aadObjectId"], workspace=activity["conversation"].get("tenantId"))
-    first_attempt = Core(db, teams_settings)
+    first_attempt = Core(db, teams_settings, clock)
     first_attempt.handle_message(actor, "idé Fler laddplatser för elcyklar", Origin(dedup_key=activity_key(activity)))
 
     assert teams_bot.post(activity).status_code == 200
@@ -153,13 +154,13 @@ def test_button_press_from_an_old_client_arrives_as_a_message_and_gets_a_reply(t
     assert _card(shown)["body"][0]["text"] == "Idé #1: Bättre skyltning"
 
 
-def test_without_teams_app_id_there_is_no_teams_endpoint(settings, db: Database) -> None:  # type: ignore[no-untyped-def]
+def test_without_teams_app_id_there_is_no_teams_endpoint(settings, db: Database, clock) -> None:  # type: ignore[no-untyped-def]
     from bot.web.app import create_app
 
-    app = create_app(settings, db)
+    app = create_app(serving(settings, clock, db))
 
     assert "/api/messages" not in [getattr(route, "path", None) for route in app.routes]
-    assert "teams" not in app.state.senders
+    assert "teams" not in app.state.runtime.senders
 
 
 def test_bot_added_to_a_personal_chat_stores_the_reference_and_says_nothing(teams_bot: TeamsBotUnderTest,

@@ -11,7 +11,6 @@ from sqlmodel import select
 
 from bot.core.delivery import OutboundMessage, RateLimited
 from bot.core.replies import ActionId, Reply, ReplyKind
-from scheduler.dispatcher import Dispatcher
 from storage import outbox
 from storage.conversations import personal_ref
 from storage.db import Database
@@ -32,7 +31,7 @@ def _move(teams_bot: TeamsBotUnderTest, number: int, stage: str) -> None:
 
 def _dispatch(teams_bot: TeamsBotUnderTest, db: Database) -> None:
     """One dispatcher pass with the senders the web app registered (outcomes are read from the outbox)."""
-    asyncio.run(Dispatcher(db, teams_bot.app.state.senders).run_once())
+    asyncio.run(teams_bot.app.state.runtime.dispatcher().run_once())
 
 
 def _outbox(db: Database) -> OutboxMessage:
@@ -172,7 +171,7 @@ def test_throttled_notification_is_handed_back_to_the_dispatcher_instead_of_wait
     teams_bot.post(personal_message(service_url, "idé Fler pendlarparkeringar", user=AUTHOR))
     teams_bot.stand_in.wait_for(1)
     teams_bot.stand_in.fail_next(429, {"error": {"code": "TooManyRequests"}}, {"Retry-After": "30"})
-    sender = teams_bot.app.state.senders["teams"]
+    sender = teams_bot.app.state.runtime.senders["teams"]
     message = OutboundMessage(key="k", platform="teams", recipient_kind="user", recipient=AUTHOR, workspace=TENANT,
                               reply=Reply(ReplyKind.NOTIFICATION, "Din idé har ny status"))
 

@@ -1,7 +1,7 @@
-"""Time as the scheduler sees it: the wall clock in production, a hand-driven clock in tests.
+"""The one clock: built at start-up by the composition root and handed to everything that reads the time.
 
-Tests and the dispatcher never sleep on the wall clock themselves; they ask the clock, so a test can
-advance an hour (or a Retry-After) in no time at all.
+Production uses the wall clock; tests hand in a `ManualClock` that moves only when told to (or when
+someone sleeps on it), so no test depends on today's date and none sleeps on the wall clock.
 """
 
 from __future__ import annotations
@@ -9,6 +9,18 @@ from __future__ import annotations
 import asyncio
 import time
 from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """The current moment, timezone-aware (UTC)."""
+
+    def monotonic(self) -> float:
+        """Seconds on a clock that never goes backwards (rate limits, timeouts)."""
+
+    async def sleep(self, seconds: float) -> None:
+        """Wait `seconds` on this clock."""
 
 
 class SystemClock:
@@ -39,6 +51,14 @@ class ManualClock:
     def advance(self, seconds: float) -> None:
         self._now += timedelta(seconds=seconds)
         self._mono += seconds
+
+    def set(self, moment: datetime) -> None:
+        """Jump to `moment` (forwards only: monotonic time never goes back)."""
+        moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+        delta = (moment - self._now).total_seconds()
+        if delta < 0:
+            raise ValueError("a ManualClock does not go backwards")
+        self.advance(delta)
 
     async def sleep(self, seconds: float) -> None:
         self.slept.append(seconds)

@@ -10,6 +10,10 @@ import typer
 teams_app = typer.Typer(help="Microsoft Teams.", no_args_is_help=True)
 
 
+def register(app: typer.Typer) -> None:
+    app.add_typer(teams_app, name="teams")
+
+
 @teams_app.command("package")
 def package(
     out: Annotated[Path, typer.Option("--out", "-o", help="Where to write the zip.")] = Path("idesluss-teams.zip"),

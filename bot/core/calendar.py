@@ -1,4 +1,5 @@
-"""Working days and hours in Sweden: no nudge on a holiday, a weekend or outside office hours.
+"""Working days and hours in Sweden: no nudge on a holiday, a weekend or outside office hours, and no
+working day counted on one (the feedback promise is counted in working days).
 
 `holidays.Sweden` with PUBLIC *and* DE_FACTO, because midsommarafton, julafton and nyårsafton are not
 public holidays by law, yet nobody wants a prompt at work on them.
@@ -13,15 +14,12 @@ from zoneinfo import ZoneInfo
 import holidays
 from holidays import DE_FACTO, PUBLIC
 
+from storage.models import as_utc
+
 
 @lru_cache(maxsize=64)
 def _swedish_holidays(year: int) -> holidays.HolidayBase:
     return holidays.Sweden(years=year, categories=(PUBLIC, DE_FACTO))
-
-
-def as_utc(moment: datetime) -> datetime:
-    """SQLite hands timestamps back naive (they were stored as UTC); PostgreSQL hands them back aware."""
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def is_holiday(day: date) -> bool:
@@ -68,12 +66,3 @@ def week_start(week: str) -> date:
 
 def local_midnight_utc(day: date, timezone: str) -> datetime:
     return datetime(day.year, day.month, day.day, tzinfo=ZoneInfo(timezone)).astimezone(UTC)
-
-
-def weekly_trigger(day_of_week: str, hh_mm: str, timezone: str):  # type: ignore[no-untyped-def]
-    """The cron trigger for "mon 09:00"-style schedules: named days (3.x reads numbers differently), an
-    explicit time zone. Nudges, digests and their catch-up all build it here."""
-    from apscheduler.triggers.cron import CronTrigger
-
-    hour, minute = (int(x) for x in hh_mm.split(":"))
-    return CronTrigger(day_of_week=day_of_week, hour=hour, minute=minute, timezone=ZoneInfo(timezone))
