@@ -70,6 +70,14 @@ class TextFormatter(logging.Formatter):
         return self.redact(f"{text} [{rid}]" if rid else text)
 
 
+class _AlembicPreamble(logging.Filter):
+    """Alembic says which dialect it uses every time the schema is read; only the upgrades themselves matter."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        return not (message.startswith("Context impl") or message.startswith("Will assume"))
+
+
 def configure_logging(level: str = "INFO", *, secrets: Iterable[str | None] = (), json_lines: bool | None = None
                       ) -> None:
     """Root logging for the serve process; `json_lines=None` means "JSON unless stderr is a terminal"."""
@@ -87,6 +95,9 @@ def configure_logging(level: str = "INFO", *, secrets: Iterable[str | None] = ()
         logging.getLogger(name).handlers = []
         logging.getLogger(name).propagate = True
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)  # one line per plugin otherwise
+    migration = logging.getLogger("alembic.runtime.migration")
+    if not any(isinstance(f, _AlembicPreamble) for f in migration.filters):
+        migration.addFilter(_AlembicPreamble())
 
 
 def configure_logging_for(settings: Settings) -> None:
