@@ -75,10 +75,11 @@ class Runtime:
 
 
 def build_runtime(settings: Settings, clock: Clock | None = None, *, serve: bool = False, socket_mode: bool = False,
-                  out: TextIO | None = None, db: Database | None = None, slack_client: Any = None,
-                  teams_clients: Any = None) -> Runtime:
+                  teams_local: bool = False, out: TextIO | None = None, db: Database | None = None,
+                  slack_client: Any = None, teams_clients: Any = None) -> Runtime:
     """Build everything a process needs. `serve=True` adds the platforms' inbound side (routes, Socket Mode);
-    without it only their senders are built (the CLI and `idesluss scheduler` send, they do not listen)."""
+    without it only their senders are built (the CLI and `idesluss scheduler` send, they do not listen).
+    `teams_local=True` is `serve --teams-local`: Teams through the Agents Playground, no Azure registration."""
     from bot.shell import shell_platform
     from bot.slack.platform import slack_platform
     from bot.teams.platform import teams_platform
@@ -93,7 +94,7 @@ def build_runtime(settings: Settings, clock: Clock | None = None, *, serve: bool
         shell_platform(out or sys.stdout),
         slack_platform(settings, core, serve=serve, socket_mode=socket_mode, client=slack_client,
                        on_error=metrics.error),
-        teams_platform(settings, core, db, serve=serve, clients=teams_clients),
+        teams_platform(settings, core, db, serve=serve, local=teams_local, clients=teams_clients),
     ]
     runtime.platforms = {p.name: p for p in built if p is not None}
     return runtime

@@ -41,14 +41,21 @@ def serve(
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 3000,
     no_scheduler: Annotated[bool, typer.Option("--no-scheduler", help="Run no background jobs here.")] = False,
     socket_mode: Annotated[bool, typer.Option("--socket-mode", help="Slack over Socket Mode.")] = False,
+    teams_local: Annotated[bool, typer.Option(
+        "--teams-local", help="Teams through Microsoft's Agents Playground on this machine: no token checked, "
+                              "loopback only (needs --host 127.0.0.1). For trying the bot and development.")] = False,
 ) -> None:
     """Run the web app: Slack at /slack/events, Teams at /api/messages, /healthz and /metrics."""
     from bot.app import SchemaOutOfDate
+    from bot.teams.local import is_loopback_host
     from bot.web.serve import run
 
+    if teams_local and not is_loopback_host(host):
+        common.fail(f"--teams-local accepts activities without a token, so it listens only on a loopback address: "
+                    f"use --host 127.0.0.1 (not {host}).")
     try:
-        run(host=host, port=port, no_scheduler=no_scheduler, socket_mode=socket_mode, settings=common.settings(),
-            clock=common.clock())
+        run(host=host, port=port, no_scheduler=no_scheduler, socket_mode=socket_mode, teams_local=teams_local,
+            settings=common.settings(), clock=common.clock())
     except SchemaOutOfDate as exc:
         common.fail(str(exc))
 

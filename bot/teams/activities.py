@@ -14,7 +14,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.config import Settings
 from bot.core import Actor, Core, Origin
 from bot.core.delivery import DeliveryError
 from bot.core.forms import FORM_KEYS
@@ -80,15 +79,17 @@ def activity_key(activity: dict[str, Any], prefix: str = "teams:activity") -> st
 
 
 class TeamsBot:
-    def __init__(self, core: Core, db: Database, connector: ConnectorClient, settings: Settings) -> None:
+    """`tenant_id`: the tenant of a single-tenant registration; activities from any other (or none) are ignored."""
+
+    def __init__(self, core: Core, db: Database, connector: ConnectorClient, *, tenant_id: str | None) -> None:
         self.core = core
         self.db = db
         self.connector = connector
-        self.settings = settings
+        self.tenant_id = tenant_id
 
     async def handle(self, activity: dict[str, Any]) -> Outcome:
         tenant = tenant_of(activity)
-        if self.settings.teams_tenant_id and tenant != self.settings.teams_tenant_id:
+        if self.tenant_id and tenant != self.tenant_id:
             log.warning("teams: ignoring an activity from another (or no) tenant: %s", tenant)
             return Outcome()
         await asyncio.to_thread(self._save_refs, activity)

@@ -129,7 +129,8 @@ class BotFrameworkAuthenticator:
         self.issuers = list(issuers)
         self.leeway = leeway
 
-    async def authenticate(self, authorization: str | None, activity: dict[str, Any]) -> dict[str, Any]:
+    async def authenticate(self, authorization: str | None, activity: dict[str, Any], *,
+                           peer: str | None = None) -> dict[str, Any]:
         scheme, _, token = (authorization or "").partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise AuthError("missing bearer token")

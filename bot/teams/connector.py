@@ -39,7 +39,8 @@ class ConnectorClient:
     def __init__(self, http: Callable[[], httpx.AsyncClient], tokens: TokenSource, *, max_attempts: int = 5,
                  base_delay: float = 0.5, max_delay: float = 30.0,
                  sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-                 jitter: Callable[[], float] = random.random, retry_429: bool = True) -> None:
+                 jitter: Callable[[], float] = random.random, retry_429: bool = True,
+                 loopback_only: bool = False) -> None:
         self._http = http
         self._tokens = tokens
         self.max_attempts = max_attempts
@@ -49,16 +50,18 @@ class ConnectorClient:
         self._jitter = jitter
         # The outbox dispatcher paces a throttled conversation itself: for it a 429 is raised at once.
         self.retry_429 = retry_429
+        # `serve --teams-local`: the connector is the Agents Playground on this machine, over plain http.
+        self.loopback_only = loopback_only
 
     async def send(self, service_url: str, conversation_id: str, activity: dict[str, Any]) -> str | None:
         """Post a new activity to a conversation; returns the new activity's id."""
-        url = f"{_base(service_url)}v3/conversations/{quote(conversation_id, safe='')}/activities"
+        url = f"{self._base(service_url)}v3/conversations/{quote(conversation_id, safe='')}/activities"
         return (await self._request("POST", url, activity)).get("id")
 
     async def reply(self, service_url: str, conversation_id: str, reply_to_id: str,
                     activity: dict[str, Any]) -> str | None:
         """Reply to an activity (in a channel this lands in the message's thread)."""
-        url = (f"{_base(service_url)}v3/conversations/{quote(conversation_id, safe='')}"
+        url = (f"{self._base(service_url)}v3/conversations/{quote(conversation_id, safe='')}"
                f"/activities/{quote(reply_to_id, safe='')}")
         return (await self._request("POST", url, {**activity, "replyToId": reply_to_id})).get("id")
 
@@ -67,7 +70,8 @@ class ConnectorClient:
         the dispatcher owns retries, backoff and rate pauses (retrying here too would hold the claimed row
         and a send slot, and multiply the attempts)."""
         return ConnectorClient(self._http, self._tokens, max_attempts=1, base_delay=self.base_delay,
-                               max_delay=self.max_delay, sleep=self._sleep, jitter=self._jitter, retry_429=False)
+                               max_delay=self.max_delay, sleep=self._sleep, jitter=self._jitter, retry_429=False,
+                               loopback_only=self.loopback_only)
 
     async def create_personal_conversation(self, service_url: str, *, bot_id: str, member_id: str,
                                            tenant_id: str | None) -> str:
@@ -76,14 +80,16 @@ class ConnectorClient:
         if tenant_id:
             body["channelData"] = {"tenant": {"id": tenant_id}}
             body["tenantId"] = tenant_id
-        result = await self._request("POST", f"{_base(service_url)}v3/conversations", body)
+        result = await self._request("POST", f"{self._base(service_url)}v3/conversations", body)
         if not result.get("id"):
             raise DeliveryError("createConversation returned no id")
         return str(result["id"])
 
     async def _request(self, method: str, url: str, body: dict[str, Any]) -> dict[str, Any]:
         token = await self._tokens.token()
-        headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json; charset=utf-8"}
+        headers = {"Content-Type": "application/json; charset=utf-8"}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
         last_error: DeliveryError = DeliveryError("not attempted")
         for attempt in range(1, self.max_attempts + 1):
             try:
@@ -118,17 +124,23 @@ class ConnectorClient:
             await self._sleep(delay)
         raise last_error
 
+    def _base(self, service_url: str) -> str:
+        """The connector's base URL: https only — or, with `--teams-local`, a loopback address and nothing else,
+        so the bot's messages can never leave the machine in that mode."""
+        if self.loopback_only:
+            from bot.teams.local import is_loopback_url
+
+            if not is_loopback_url(service_url):
+                raise PermanentDeliveryError(f"--teams-local refuses a non-loopback serviceUrl: {service_url!r}")
+        elif not service_url.startswith("https://"):
+            raise PermanentDeliveryError(f"refusing a non-https serviceUrl: {service_url!r}")
+        return service_url if service_url.endswith("/") else service_url + "/"
+
     def _backoff(self, attempt: int, retry_after: float | None) -> float:
         if retry_after is not None:
             return min(retry_after, self.max_delay)
         exponential = self.base_delay * 2 ** (attempt - 1)
         return min(self.max_delay, exponential * (0.5 + self._jitter()))
-
-
-def _base(service_url: str) -> str:
-    if not service_url.startswith("https://"):
-        raise PermanentDeliveryError(f"refusing a non-https serviceUrl: {service_url!r}")
-    return service_url if service_url.endswith("/") else service_url + "/"
 
 
 def _retry_after(response: httpx.Response) -> float | None:

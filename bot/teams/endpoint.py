@@ -9,21 +9,27 @@ from __future__ import annotations
 
 import json
 import logging
+from typing import Any, Protocol
 
 from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from bot.teams.activities import Outcome, TeamsBot
-from bot.teams.auth import AuthError, BotFrameworkAuthenticator
+from bot.teams.auth import AuthError
 
 log = logging.getLogger(__name__)
 
 MAX_BODY = 512 * 1024  # activities are a few KB; Teams caps messages near 100 KB
 
 
+class Authenticator(Protocol):
+    async def authenticate(self, authorization: str | None, activity: dict[str, Any], *,
+                           peer: str | None = None) -> dict[str, Any]: ...
+
+
 class TeamsEndpoint:
-    def __init__(self, bot: TeamsBot, authenticator: BotFrameworkAuthenticator) -> None:
+    def __init__(self, bot: TeamsBot, authenticator: Authenticator) -> None:
         self.bot = bot
         self.authenticator = authenticator
 
@@ -38,7 +44,8 @@ class TeamsEndpoint:
         if not isinstance(activity, dict):
             return JSONResponse({"error": "not an activity"}, status_code=400)
         try:
-            await self.authenticator.authenticate(request.headers.get("authorization"), activity)
+            peer = request.client.host if request.client else None
+            await self.authenticator.authenticate(request.headers.get("authorization"), activity, peer=peer)
         except AuthError as exc:
             log.warning("teams: refused an activity (%s): %s", exc.status_code, exc)
             error = {401: "unauthorized", 403: "forbidden"}.get(exc.status_code, "unavailable")

@@ -236,6 +236,8 @@ class StandIn:
             Route("/{tenant}/v2.0/.well-known/openid-configuration", tenant_discovery),
             Route("/{tenant}/oauth2/v2.0/token", token, methods=["POST"]),
             Route("/connector/{rest:path}", connector, methods=["POST", "PUT"]),
+            # Where the Agents Playground takes replies (its serviceUrl is http://localhost:PORT/_connector).
+            Route("/_connector/{rest:path}", connector, methods=["POST", "PUT"]),
         ])
 
 
