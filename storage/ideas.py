@@ -10,8 +10,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, update
+from sqlalchemy import bindparam, func, text
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session, col, select
 
 from storage.db import insert_for
@@ -25,7 +26,7 @@ from storage.models import (
     StageChange,
     Vote,
 )
-from storage.search import search_idea_ids, similar_idea_ids
+from storage.search import index_similar, search_idea_ids, similar_idea_ids
 from storage.text import clean_text
 
 
@@ -57,24 +58,29 @@ def _lock_org(session: Session, org_id: int) -> Organisation:
     return org
 
 
+# Built once: a capture is the hottest write, and building an ORM statement per call costs more than running it.
+_NEXT_NUMBER = text("UPDATE organisation SET next_idea_number = next_idea_number + 1 WHERE id = :org "
+                    "RETURNING next_idea_number")
+_INSERT_IDEA = Idea.__table__.insert().returning(Idea.__table__.c.id)  # type: ignore[attr-defined]
+_INSERT_STAGE_CHANGE = StageChange.__table__.insert()  # type: ignore[attr-defined]
+
+
 def capture_idea(session: Session, org: Organisation, author: Person, new: NewIdea, *, now: datetime
                  ) -> tuple[Idea, bool]:
     """Store the idea with the organisation's next number. Returns (idea, created).
 
-    With a `dedup_key` seen before, the earlier idea comes back and nothing is stored.
+    With a `dedup_key` seen before, the earlier idea comes back and nothing is stored. The numbering UPDATE
+    takes the organisation's row lock (FOR NO KEY UPDATE, as `_lock_org`), so only the dedup check needs the
+    lock taken before it.
     """
     assert org.id is not None
-    _lock_org(session, org.id)
     if new.dedup_key:
+        _lock_org(session, org.id)
         existing = session.exec(select(Idea).where(Idea.org_id == org.id, Idea.dedup_key == new.dedup_key)).first()
         if existing is not None:
             return existing, False
-    number = session.execute(
-        update(Organisation).where(col(Organisation.id) == org.id)
-        .values(next_idea_number=Organisation.next_idea_number + 1)
-        .returning(Organisation.next_idea_number)
-    ).scalar_one() - 1
-    idea = Idea(
+    number = session.execute(_NEXT_NUMBER, {"org": org.id}).scalar_one() - 1
+    values = dict(
         org_id=org.id, number=number, title=clean_text(new.title), text=clean_text(new.text),
         problem=clean_text(new.problem) or None, benefit=clean_text(new.benefit) or None,
         unit=clean_text(new.unit) or None, anonymous=new.anonymous, author_id=author.id, source=new.source,
@@ -82,10 +88,14 @@ def capture_idea(session: Session, org: Organisation, author: Person, new: NewId
         original_author=new.original_author, dedup_key=new.dedup_key, group_id=new.group_id,
         nudge_id=new.nudge_id, stage="new", created_at=now, updated_at=now,
     )
+    # A Core INSERT, then the row handed to the session as loaded: the ORM's unit of work would cost a
+    # capture more than the INSERT itself.
+    idea = Idea(id=session.execute(_INSERT_IDEA, values).scalar_one(), **values)
+    make_transient_to_detached(idea)
     session.add(idea)
-    session.flush()
-    session.add(StageChange(idea_id=idea.id, actor_id=author.id, from_stage=None, to_stage="new", created_at=now))
-    session.flush()
+    session.execute(_INSERT_STAGE_CHANGE, {"idea_id": idea.id, "actor_id": author.id, "from_stage": None,
+                                           "to_stage": "new", "comment": None, "created_at": now})
+    index_similar(session, idea, new=True)
     return idea, True
 
 
@@ -101,6 +111,8 @@ def update_details(session: Session, idea: Idea, *, now: datetime, **fields: str
     idea.updated_at = now
     session.add(idea)
     session.flush()
+    if "title" in fields:
+        index_similar(session, idea)
     return idea
 
 
@@ -111,10 +123,13 @@ def get_idea(session: Session, org_id: int, number: int, *, include_withdrawn: b
     return session.exec(query).first()
 
 
+_BY_IDS = select(Idea).where(col(Idea.id).in_(bindparam("ids", expanding=True)))
+
+
 def ideas_by_ids(session: Session, ids: Sequence[int]) -> list[Idea]:
     if not ids:
         return []
-    rows = {i.id: i for i in session.exec(select(Idea).where(col(Idea.id).in_(ids))).all()}
+    rows = {i.id: i for i in session.exec(_BY_IDS, params={"ids": list(ids)}).all()}
     return [rows[i] for i in ids if i in rows]
 
 
@@ -143,7 +158,9 @@ def search_ideas(session: Session, org_id: int, query: str, *, limit: int = 20) 
 
 
 def similar_ideas(session: Session, idea: Idea, *, limit: int = 3) -> list[Idea]:
-    return ideas_by_ids(session, similar_idea_ids(session, idea.org_id, idea.title, limit=limit, exclude_id=idea.id))
+    """Ideas a Swedish reader would call the same as `idea`, most alike first (none is fine)."""
+    ids = similar_idea_ids(session, idea.org_id, idea.title, limit=limit, exclude_id=idea.id)
+    return ideas_by_ids(session, ids) if ids else []
 
 
 def change_stage(session: Session, idea: Idea, actor: Person | None, to_stage: str,

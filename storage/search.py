@@ -2,26 +2,24 @@
 
 Words are matched as prefixes, so `cykel` finds "Cykelparkering", and since å, ä and ö stay letters of
 their own, `år` never matches "ar".
+
+Similar ideas use an index of their own (`idea_similar`): each idea's similarity keys (storage/swedish.py),
+an FTS5 table on SQLite and a GIN-indexed text[] on PostgreSQL.
 """
 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
-from sqlalchemy import text
+from sqlalchemy import TextClause, text
 from sqlmodel import Session
 
+from storage.models import Idea
+from storage.swedish import similarity, similarity_keys
 from storage.text import nfc
 
 _WORD = re.compile(r"\w+", re.UNICODE)
-
-# Words too common to say anything about similarity.
-_STOPWORDS = frozenset({
-    "att", "och", "det", "som", "en", "ett", "i", "på", "av", "för", "med", "till", "är", "vi", "de", "den",
-    "har", "inte", "om", "man", "kan", "ska", "vid", "från", "eller", "så", "mer", "alla", "när", "vara",
-    "där", "the", "a", "an", "and", "of", "to", "in", "for", "on", "is", "it", "be",
-})
-
 
 def query_words(query: str, *, max_words: int = 8) -> list[str]:
     words = [w for w in _WORD.findall(nfc(query).lower()) if not w.isdigit() or len(w) > 1]
@@ -41,32 +39,86 @@ def search_idea_ids(session: Session, org_id: int, query: str, *, limit: int = 2
     return _run(session, org_id, words, "AND", limit=limit, exclude_id=exclude_id)
 
 
-# Swedish inflection endings, longest first: "cykelparkeringen" and "cykelparkering" share a stem.
-_SUFFIXES = ("arnas", "ernas", "ornas", "arna", "erna", "orna", "ande", "ende", "heten", "het", "ens", "ets", "en",
-             "et", "na", "ar", "er", "or", "ad", "at", "de", "te", "a", "e", "s")
+# -- similar ideas ------------------------------------------------------------------------------------------
+
+# How alike (weighted Dice over similarity keys, 0 … 1) two titles must be for a hint: measured on the labelled
+# pairs in tests/data/similar_ideas.json (bench/similar_quality.py).
+SIMILAR_THRESHOLD = 0.3
+# Per key, only the newest matches are candidates: a rare key brings all its ideas, a common one (cykel in
+# a tenth of all ideas) a recent few, so the lookup costs the same at 10,000 ideas as at 1,000,000.
+PER_KEY = 50
+# The keys asked for, most telling first; the candidates Python then scores.
+MAX_KEYS = 8
+RESCORED = 16
 
 
-def _stem(word: str) -> str:
-    for suffix in _SUFFIXES:
-        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
-            return word[: -len(suffix)]
-    return word
+def index_similar(session: Session, idea: Idea, *, new: bool = False) -> None:
+    """(Re)write the idea's similarity keys, which `similar_idea_ids` looks ideas up by."""
+    keys = similarity_keys(idea.title)
+    values = {"id": idea.id, "org": idea.org_id, "total": sum(keys.values())}
+    if session.get_bind().dialect.name == "sqlite":
+        if not new:
+            session.execute(_SQLITE_UNINDEX, {"id": idea.id})
+        session.execute(_SQLITE_INDEX, {**values, "keys": " ".join(keys)})
+    else:
+        session.execute(_PG_INDEX, {**values, "keys": list(keys)})
+
+
+_SQLITE_UNINDEX = text("DELETE FROM idea_similar WHERE rowid = :id")
+_SQLITE_INDEX = text("INSERT INTO idea_similar (rowid, org_id, total, keys) VALUES (:id, :org, :total, :keys)")
+_PG_INDEX = text("INSERT INTO idea_similar (idea_id, org_id, total, keys) VALUES (:id, :org, :total, :keys) "
+                 "ON CONFLICT (idea_id) DO UPDATE SET total = excluded.total, keys = excluded.keys")
 
 
 def similar_idea_ids(session: Session, org_id: int, title: str, *, limit: int = 3,
                      exclude_id: int | None = None) -> list[int]:
-    """Ideas sharing meaningful words with `title` (any of them), best first.
+    """Ideas whose titles a Swedish reader would call the same idea as `title`, most alike first.
 
-    Only the four longest words count: long words are the rare, telling ones, and every extra OR term
-    widens the set the ranking has to sort.
+    The index finds the ideas sharing the most telling keys (stems, compound parts, synonyms: see
+    storage/swedish.py); Python then scores the best few by how much of both titles they share, so an idea
+    that only shares "ny" or "kommunen" never comes back, and a long idea that happens to share one word
+    ranks below a short one that says the same thing.
     """
-    words = {w for w in query_words(title, max_words=16) if len(w) >= 4 and w not in _STOPWORDS}
-    # Six characters of the stem: a prefix the FTS5 index keeps whole ("cykelparkeringen" -> "cykelp*"),
-    # so each word is one index lookup instead of a merge of every word that starts the same.
-    chosen = sorted({_stem(w)[:6] for w in sorted(words, key=lambda w: (-len(w), w))[:4]})
-    if not chosen:
+    wanted = similarity_keys(title)
+    keys = sorted(wanted, key=lambda k: (-wanted[k], k))[:MAX_KEYS]
+    if not keys:
         return []
-    return _run(session, org_id, chosen, "OR", limit=limit, exclude_id=exclude_id)
+    dialect = session.get_bind().dialect.name
+    rows = session.execute(_candidates_sql(dialect, len(keys)), {
+        "org": org_id, "exclude": exclude_id or -1, "per_key": PER_KEY, "rescored": RESCORED,
+        "wanted": sum(wanted.values()),
+        **{f"k{i}": (f'"{k}"' if dialect == "sqlite" else [k]) for i, k in enumerate(keys)},
+        **{f"w{i}": wanted[k] for i, k in enumerate(keys)},
+    }).all()
+    scored = [(similarity(wanted, similarity_keys(row_title)), idea_id) for idea_id, row_title in rows]
+    scored = [(score, idea_id) for score, idea_id in scored if score >= SIMILAR_THRESHOLD]
+    scored.sort(key=lambda pair: (-pair[0], -pair[1]))
+    return [idea_id for _, idea_id in scored[:limit]]
+
+
+@lru_cache(maxsize=64)
+def _candidates_sql(dialect: str, n_keys: int) -> TextClause:
+    """One statement: the newest `per_key` ideas of each key, best first by the Dice of the keys asked for.
+
+    The index keeps each idea's total key weight, so a long idea sharing one key ranks below a short one
+    sharing the same key, as it will when Python scores them exactly.
+    """
+    if dialect == "sqlite":
+        per_key = ("SELECT rowid AS id, total, :w{i} AS w FROM (SELECT rowid, total FROM idea_similar "
+                   "WHERE idea_similar MATCH :k{i} AND org_id = :org ORDER BY rowid DESC LIMIT :per_key)")
+    elif dialect == "postgresql":
+        per_key = ("SELECT id, total, w FROM (SELECT idea_id AS id, total, CAST(:w{i} AS real) AS w "
+                   "FROM idea_similar WHERE keys @> :k{i} AND org_id = :org ORDER BY idea_id DESC LIMIT :per_key) "
+                   "AS k{i}")
+    else:  # pragma: no cover - only SQLite and PostgreSQL are supported
+        raise RuntimeError(f"similar ideas are not supported on {dialect}")
+    union = " UNION ALL ".join(per_key.format(i=i) for i in range(n_keys))
+    return text(
+        "SELECT idea.id, idea.title FROM (SELECT id, sum(w) / (:wanted + max(total)) AS dice "
+        f"FROM ({union}) AS matches GROUP BY id) AS c "
+        "JOIN idea ON idea.id = c.id WHERE idea.withdrawn_at IS NULL AND idea.id != :exclude "
+        "ORDER BY c.dice DESC, c.id DESC LIMIT :rescored"
+    )
 
 
 # Relevance is ranked among the newest matches only: ranking every match of a common word costs time in
