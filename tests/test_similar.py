@@ -1,0 +1,97 @@
+"""Similar-idea hints find Swedish near-duplicates and leave ideas alone that only share common words.
+
+Runs on SQLite, and on PostgreSQL when IDESLUSS_TEST_DATABASE_URL is set. The quality floor is checked on the
+labelled pairs in tests/data/similar_ideas.json among a background of other ideas (bench/similar_quality.py
+measures the same with a larger background).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from storage.ideas import NewIdea, capture_idea, similar_ideas, update_details
+from storage.people import get_or_create_org, get_or_create_person
+from storage.swedish import similarity, similarity_keys
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+
+import similar_quality  # noqa: E402
+
+
+def test_a_covered_bike_stand_at_the_travel_centre_gets_the_bike_parking_at_the_station(anna, bertil):
+    anna.say("/idé Cykelparkering vid stationen")
+    anna.say("/idé Längre öppettider på biblioteket")
+    reply = bertil.say("/idé Cykelställ med tak vid resecentrum")
+    assert [i.number for i in reply.ideas] == [1]
+    assert reply.ideas_heading == "Liknande idéer:"
+
+
+def test_snow_clearing_in_another_inflection_is_a_hint(anna, bertil):
+    anna.say("/idé Snöröjning på gångvägar")
+    reply = bertil.say("/idé Snöröjningen kommer för sent")
+    assert [i.number for i in reply.ideas] == [1]
+
+
+def test_an_idea_sharing_only_common_words_gets_no_hint(anna, bertil):
+    anna.say("/idé Ny hemsida för kommunen")
+    anna.say("/idé Bättre kaffe i personalrummet")
+    anna.say("/idé Kommunen borde ha fler lärare")
+    reply = bertil.say("/idé Ny och bättre förskola i kommunen")
+    assert reply.ideas == []
+    assert reply.ideas_heading is None
+
+
+def test_a_withdrawn_idea_is_no_hint(anna, bertil):
+    anna.say("/idé Fler papperskorgar i stadsparken")
+    anna.say("/idé ångra 1")
+    assert bertil.say("/idé Skräpkorgar saknas i parken").ideas == []
+
+
+def test_a_changed_title_is_found_by_its_new_words(db):
+    with db.session() as session:
+        org = get_or_create_org(session, "local")
+        person = get_or_create_person(session, org, "shell", "anna")
+        idea, _ = capture_idea(session, org, person, NewIdea(title="Längre öppettider", text="x", source="shell"))
+        update_details(session, idea, title="Laddstolpar vid kommunhuset")
+        other, _ = capture_idea(session, org, person, NewIdea(title="Laddplatser vid stadshuset", text="x",
+                                                              source="shell"))
+        assert [i.id for i in similar_ideas(session, other)] == [idea.id]
+
+
+def test_other_organisations_ideas_are_no_hints(db):
+    with db.session() as session:
+        ours, theirs = get_or_create_org(session, "local"), get_or_create_org(session, "grannkommunen")
+        anna = get_or_create_person(session, ours, "shell", "anna")
+        olle = get_or_create_person(session, theirs, "slack", "U1")
+        capture_idea(session, theirs, olle, NewIdea(title="Cykelparkering vid stationen", text="x", source="slack"))
+        idea, _ = capture_idea(session, ours, anna, NewIdea(title="Cykelställ vid stationen", text="x",
+                                                            source="shell"))
+        assert similar_ideas(session, idea) == []
+
+
+@pytest.mark.parametrize(("a", "b"), [
+    ("cykelställ", "cykelparkeringen"),
+    ("snöröjningen", "snöröjning på gångvägar"),
+    ("gångvägarna", "gångväg"),
+    ("resecentrum", "stationen"),
+])
+def test_compounds_inflections_and_synonyms_share_keys(a, b):
+    assert similarity(similarity_keys(a), similarity_keys(b)) > 0
+
+
+@pytest.mark.parametrize("word", ["ny", "nya", "bättre", "kommunen", "fler", "borde", "införa"])
+def test_common_words_are_no_keys(word):
+    assert similarity_keys(f"{word.capitalize()} {word}") == {}
+
+
+def test_the_labelled_pairs_hold_their_floor(db):
+    """A quality floor, not a timing: the figures in docs/benchmarks.md come from bench/similar_quality.py."""
+    cases = similar_quality.load_cases()
+    org_id = similar_quality.build(db, cases, background=500, seed=12)
+    result = similar_quality.evaluate(db, org_id, cases, similar_ideas)
+    assert result["all"]["recall"] >= 0.75
+    assert result["all"]["false"] <= 0.05
+    assert result["holdout"]["recall"] >= 0.7
