@@ -1,10 +1,11 @@
-"""Core benchmark: ideas captured per second through the core, and search latency at 100,000 ideas.
+"""Core benchmark: ideas captured per second through the core, and search latency, at 10,000 and 100,000 ideas.
 
-Run:  python bench/core_bench.py [--ideas 100000] [--database-url postgresql://postgres@127.0.0.1/test_bench]
+Run:  python bench/core_bench.py [--ideas 10000 100000] [--database-url postgresql://postgres@127.0.0.1/test_bench]
 
 Each figure is set against a baseline measured in the same run on the same database:
-- capture: the full core path (`/idé <text>`: person lookup, numbering, FTS index, similar ideas) against
-  a bare committed INSERT of the same row — the floor any capture pays;
+- capture: the full core path (`/idé <text>`: person lookup, numbering, FTS index, similarity keys, similar
+  ideas) against a bare committed INSERT of the same row — the floor any capture pays. The two alternate in
+  rounds, so a busy machine slows both alike;
 - search: `/idé sök <words>` through FTS5 / tsvector against a `LIKE '%word%'` scan of the same table.
 """
 
@@ -26,7 +27,7 @@ from bot.config import Settings  # noqa: E402
 from bot.core import Actor, Core  # noqa: E402
 from bot.core.clock import SystemClock  # noqa: E402
 from storage.db import Database  # noqa: E402
-from storage.search import search_idea_ids  # noqa: E402
+from storage.search import index_similar_many, search_idea_ids  # noqa: E402
 
 WORDS = (  # noqa: SIM905 - a paragraph of words reads better than a list
     "cykelparkering stationen biblioteket öppettider förskolan lunch skolmaten äldreboendet hemtjänsten "
@@ -80,25 +81,35 @@ def bulk_fill(db: Database, org_id: int, author_id: int, count: int, start: int,
                 "INSERT INTO idea (org_id, number, title, text, stage, anonymous, author_id, source, created_at, "
                 "updated_at) VALUES (:org, :num, :title, :text, 'new', false, :author, 'shell', CURRENT_TIMESTAMP, "
                 "CURRENT_TIMESTAMP)"), rows)
+            inserted = session.execute(text("SELECT id, org_id, title FROM idea WHERE org_id = :org AND number >= :lo "
+                                            "AND number < :hi"),
+                                       {"org": org_id, "lo": start + offset, "hi": start + offset + batch}).all()
+            index_similar_many(session, [tuple(row) for row in inserted])
         session.execute(text("UPDATE organisation SET next_idea_number = :n WHERE id = :org"),
                         {"n": start + count, "org": org_id})
 
 
-def measure_capture(core: Core, db: Database, n: int, rng: random.Random) -> tuple[float, float]:
+def measure_capture(core: Core, db: Database, n: int, rng: random.Random, rounds: int = 10) -> tuple[float, float]:
+    """Captures/s through the core and bare INSERTs/s, alternating in `rounds` so machine load hits both."""
     actor = Actor("shell", "bench")
-    started = time.perf_counter()
-    for _ in range(n):
-        core.handle_command(actor, sentence(rng))
-    core_rate = n / (time.perf_counter() - started)
-    started = time.perf_counter()
-    for i in range(n):
-        with db.session() as session:
-            session.execute(text(
-                "INSERT INTO idea (org_id, number, title, text, stage, anonymous, author_id, source, created_at, "
-                "updated_at) SELECT org_id, :num, 'x', :t, 'new', false, id, 'shell', CURRENT_TIMESTAMP, "
-                "CURRENT_TIMESTAMP FROM person WHERE user_id = 'bench'"), {"num": 10_000_000 + i, "t": sentence(rng)})
-    bare_rate = n / (time.perf_counter() - started)
-    return core_rate, bare_rate
+    bare_sql = text(
+        "INSERT INTO idea (org_id, number, title, text, stage, anonymous, author_id, source, created_at, "
+        "updated_at) SELECT org_id, :num, 'x', :t, 'new', false, id, 'shell', CURRENT_TIMESTAMP, "
+        "CURRENT_TIMESTAMP FROM person WHERE user_id = 'bench'")
+    core_s = bare_s = 0.0
+    per_round = max(1, n // rounds)
+    for round_no in range(rounds):
+        texts = [sentence(rng) for _ in range(per_round)]
+        started = time.perf_counter()
+        for t in texts:
+            core.handle_command(actor, t)
+        core_s += time.perf_counter() - started
+        started = time.perf_counter()
+        for i, t in enumerate(texts):
+            with db.session() as session:
+                session.execute(bare_sql, {"num": 10_000_000 + round_no * per_round + i, "t": t})
+        bare_s += time.perf_counter() - started
+    return per_round * rounds / core_s, per_round * rounds / bare_s
 
 
 def measure_search(db: Database, org_id: int, rounds: int) -> tuple[list[float], list[float], dict[str, int]]:
@@ -142,6 +153,7 @@ def run(url: str, ideas: int, captures: int, rounds: int) -> list[str]:
     if db.dialect == "postgresql":
         with db.engine.begin() as conn:
             conn.exec_driver_sql("ANALYZE idea")
+            conn.exec_driver_sql("ANALYZE idea_similar")
     core_rate, bare_rate = measure_capture(core, db, captures, rng)
     fts, like, hits = measure_search(db, org_id, rounds)
     db.dispose()
@@ -159,7 +171,8 @@ def run(url: str, ideas: int, captures: int, rounds: int) -> list[str]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--ideas", type=int, default=100_000)
+    parser.add_argument("--ideas", type=int, nargs="+", default=[10_000, 100_000],
+                        help="table sizes to measure at, each on a fresh database")
     parser.add_argument("--captures", type=int, default=300)
     parser.add_argument("--rounds", type=int, default=25)
     parser.add_argument("--database-url", action="append",
@@ -168,12 +181,12 @@ def main() -> None:
     args = parser.parse_args()
     lines = ["| database | measure | idesluss | baseline (same run) | ratio |", "|---|---|---|---|---|"]
     with tempfile.TemporaryDirectory() as tmp:
-        urls = [f"sqlite:///{tmp}/bench.db", *(args.database_url or [])]
-        for url in urls:
-            if not url.startswith("sqlite"):
-                with Database(url).engine.begin() as conn:
-                    conn.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
-            lines += run(url, args.ideas, args.captures, args.rounds)
+        for ideas in args.ideas:
+            for url in [f"sqlite:///{tmp}/bench-{ideas}.db", *(args.database_url or [])]:
+                if not url.startswith("sqlite"):
+                    with Database(url).engine.begin() as conn:
+                        conn.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+                lines += run(url, ideas, args.captures, args.rounds)
     print("\n".join(lines))
 
 
