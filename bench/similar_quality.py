@@ -35,6 +35,7 @@ from core_bench import FILLER, VOCABULARY  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 from sqlmodel import Session  # noqa: E402
 
+from bot.core.clock import SystemClock  # noqa: E402
 from storage.db import Database  # noqa: E402
 from storage.ideas import NewIdea, capture_idea, similar_ideas  # noqa: E402
 from storage.models import Idea  # noqa: E402
@@ -42,6 +43,7 @@ from storage.people import get_or_create_org, get_or_create_person  # noqa: E402
 from storage.search import query_words  # noqa: E402
 
 DATA = Path(__file__).resolve().parents[1] / "tests" / "data"
+NOW = SystemClock().now()  # one moment for every row a run writes
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,10 +82,10 @@ def build(db: Database, cases: list[Case], background: int, seed: int) -> int:
     titles += [("", generated_idea(rng)) for _ in range(background)]
     rng.shuffle(titles)
     with db.session() as session:
-        org = get_or_create_org(session, "quality")
-        person = get_or_create_person(session, org, "shell", "quality")
+        org = get_or_create_org(session, "quality", now=NOW)
+        person = get_or_create_person(session, org, "shell", "quality", now=NOW)
         for _, title in titles:
-            capture_idea(session, org, person, NewIdea(title=title, text=title, source="shell"))
+            capture_idea(session, org, person, NewIdea(title=title, text=title, source="shell"), now=NOW)
         assert org.id is not None
         return org.id
 
@@ -96,9 +98,10 @@ def evaluate(db: Database, org_id: int, cases: list[Case], lookup: Lookup) -> di
     hit: dict[str, bool] = {}
     for case in cases:
         with Session(db.engine) as session:
-            org = get_or_create_org(session, "quality")
-            person = get_or_create_person(session, org, "shell", "quality")
-            idea, _ = capture_idea(session, org, person, NewIdea(title=case.new, text=case.new, source="shell"))
+            org = get_or_create_org(session, "quality", now=NOW)
+            person = get_or_create_person(session, org, "shell", "quality", now=NOW)
+            new = NewIdea(title=case.new, text=case.new, source="shell")
+            idea, _ = capture_idea(session, org, person, new, now=NOW)
             hints = lookup(session, idea)
             hit[case.id] = any(h.title == case.existing for h in hints)
             session.rollback()

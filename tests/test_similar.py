@@ -15,6 +15,7 @@ import pytest
 from storage.ideas import NewIdea, capture_idea, similar_ideas, update_details
 from storage.people import get_or_create_org, get_or_create_person
 from storage.swedish import similarity, similarity_keys
+from tests.conftest import START
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
 
@@ -52,23 +53,26 @@ def test_a_withdrawn_idea_is_no_hint(anna, bertil):
 
 def test_a_changed_title_is_found_by_its_new_words(db):
     with db.session() as session:
-        org = get_or_create_org(session, "local")
-        person = get_or_create_person(session, org, "shell", "anna")
-        idea, _ = capture_idea(session, org, person, NewIdea(title="Längre öppettider", text="x", source="shell"))
-        update_details(session, idea, title="Laddstolpar vid kommunhuset")
+        org = get_or_create_org(session, "local", now=START)
+        person = get_or_create_person(session, org, "shell", "anna", now=START)
+        idea, _ = capture_idea(session, org, person, NewIdea(title="Längre öppettider", text="x", source="shell"),
+                               now=START)
+        update_details(session, idea, title="Laddstolpar vid kommunhuset", now=START)
         other, _ = capture_idea(session, org, person, NewIdea(title="Laddplatser vid stadshuset", text="x",
-                                                              source="shell"))
+                                                              source="shell"), now=START)
         assert [i.id for i in similar_ideas(session, other)] == [idea.id]
 
 
 def test_other_organisations_ideas_are_no_hints(db):
     with db.session() as session:
-        ours, theirs = get_or_create_org(session, "local"), get_or_create_org(session, "grannkommunen")
-        anna = get_or_create_person(session, ours, "shell", "anna")
-        olle = get_or_create_person(session, theirs, "slack", "U1")
-        capture_idea(session, theirs, olle, NewIdea(title="Cykelparkering vid stationen", text="x", source="slack"))
+        ours = get_or_create_org(session, "local", now=START)
+        theirs = get_or_create_org(session, "grannkommunen", now=START)
+        anna = get_or_create_person(session, ours, "shell", "anna", now=START)
+        olle = get_or_create_person(session, theirs, "slack", "U1", now=START)
+        capture_idea(session, theirs, olle, NewIdea(title="Cykelparkering vid stationen", text="x", source="slack"),
+                     now=START)
         idea, _ = capture_idea(session, ours, anna, NewIdea(title="Cykelställ vid stationen", text="x",
-                                                            source="shell"))
+                                                            source="shell"), now=START)
         assert similar_ideas(session, idea) == []
 
 
