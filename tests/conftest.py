@@ -110,6 +110,15 @@ def serving(settings: Settings, clock: ManualClock, db: Database, **kwargs: obje
     return build_runtime(settings, clock, serve=True, db=db, **kwargs)  # type: ignore[arg-type]
 
 
+def typed(console: Console, line: str) -> str:
+    """One line typed at the console (by whoever is at the keyboard, as `idesluss shell` reads it); returns
+    what the console printed for it, deliveries included."""
+    assert isinstance(console.out, io.StringIO)
+    before = len(console.out.getvalue())
+    console.line(line)
+    return console.out.getvalue()[before:]
+
+
 class ShellUser:
     """A person at the shell's console: the errbot lesson, the console is the fake.
 
@@ -164,12 +173,8 @@ class ShellUser:
         return self._here().fill_form(values)
 
     def enter(self, line: str) -> str:
-        """One line typed at the console exactly as `idesluss shell` reads it; returns what it printed."""
-        console = self._here()
-        assert isinstance(console.out, io.StringIO)
-        before = len(console.out.getvalue())
-        console.line(line)
-        return console.out.getvalue()[before:]
+        """One line typed by this person exactly as `idesluss shell` reads it; returns what it printed."""
+        return typed(self._here(), line)
 
     @property
     def last(self) -> Reply | None:
@@ -199,17 +204,15 @@ def console(core: Core, out: io.StringIO) -> Console:
 
 @pytest.fixture
 def shell(console: Console, settings: Settings, db: Database, clock: ManualClock, out: io.StringIO) -> Console:
-    """The console as `idesluss shell` runs it: after each step the outbox's messages to shell users are
-    delivered through the shell's sender (the same dispatcher, the same after-send hooks) and printed to `out`."""
-    import asyncio
+    """The console as `idesluss shell` runs it, wired to a runtime from the composition root exactly as the
+    command wires it: after each step the outbox's messages to shell users go out through the shell's sender
+    (printed to `out`, labelled [m1], [m2] …) and `:nudge GROUP` sends a group's question."""
+    from bot.app import build_runtime
+    from bot.cli.running import console_wiring
 
-    from bot.shell import shell_platform
-    from scheduler.dispatcher import Dispatcher
-
-    platform = shell_platform(out, console.transcript)
-    assert platform.sender is not None
-    dispatcher = Dispatcher.from_settings(settings, db, {"shell": platform.sender}, clock=clock, platforms=["shell"])
-    console.deliver = lambda: asyncio.run(dispatcher.drain(max_wait=0))
+    wiring = console_wiring(build_runtime(settings, clock, db=db, out=out))
+    console.deliver, console.transcript, console.send_nudge = (wiring["deliver"], wiring["transcript"],
+                                                               wiring["send_nudge"])
     return console
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -38,15 +38,24 @@ def shell(
     runtime = common.runtime()
     name = (user or getpass.getuser() or "anna").strip()
     try:
-        code = run_shell(runtime.core, name, lang, lambda: runtime.dispatch_now(max_wait=0, platforms=["shell"]),
-                         transcript=runtime.platforms["shell"].state["transcript"],
-                         send_nudge=lambda group: _send_nudge(runtime, group))
+        code = run_shell(runtime.core, name, lang, **console_wiring(runtime))
     finally:
         runtime.close()
     raise typer.Exit(code)
 
 
-def _send_nudge(runtime: Runtime, name: str) -> NudgeSent | None:
+def console_wiring(runtime: Runtime) -> dict[str, Any]:
+    """What the shell's console gets from the runtime: `deliver` (the outbox's messages to shell users, sent
+    through the shell platform's sender after each line), that sender's `transcript` (so `m3` finds what it
+    printed as [m3]) and `send_nudge` for `:nudge GROUP`. The tests' `shell` fixture wires its console so too."""
+    return {
+        "deliver": lambda: runtime.dispatch_now(max_wait=0, platforms=["shell"]),
+        "transcript": runtime.platforms["shell"].state["transcript"],
+        "send_nudge": lambda group: send_nudge_from_shell(runtime, group),
+    }
+
+
+def send_nudge_from_shell(runtime: Runtime, name: str) -> NudgeSent | None:
     """`:nudge GROUP` in the shell: `idesluss nudge send GROUP` for a group of the shell's own organisation.
     Only enqueued here; the shell's next delivery prints what reached shell users, labelled."""
     from bot.shell import NudgeSent

@@ -57,6 +57,9 @@ class Target:
 
 
 class Console:
+    """One terminal, many shell users: whoever `:as` made current types the next line. What it prints goes
+    to `out`; the deliveries the shell's sender printed are in `transcript`, shared with that sender."""
+
     def __init__(self, core: Core, user: str, lang: str = "sv", *, out: TextIO,
                  transcript: Transcript | None = None, deliver: Callable[[], object] | None = None,
                  send_nudge: SendNudge | None = None) -> None:
@@ -180,6 +183,8 @@ class Console:
 
     def react(self, ref: str, *, added: bool = True) -> Reply:
         """A thumbs-up added to (or taken back from) a message: a vote on an idea's, engagement with a nudge."""
+        if self.form is not None:
+            return self._note("shell.form.busy", ReplyKind.ERROR)
         target = self._target(ref)
         if isinstance(target, Reply):
             return target
