@@ -77,13 +77,13 @@ def test_a_vote_by_reaction_and_by_button_counts_once_and_can_be_taken_back(anna
     assert "ändrade ingenting" in anna.react(1).text  # never a vote on one's own idea
 
 
-def test_a_nudge_is_answered_by_reaction_in_its_thread_by_its_form_and_skipped(shell, db, out):
+def test_a_nudge_is_answered_by_reaction_in_its_thread_by_its_form_and_skipped(shell, anna, db, out):
     grant(db, "admin", "admin")
-    admin = shell_user(shell, "admin")
+    admin = anna.as_("admin")
     admin.say("/idé grupp skapa Skola")
     admin.say("/idé grupp lägg till Skola shell:anna shell:bertil shell:david")
     assert admin.enter(":nudge Skola").startswith("Frågan till ”Skola” är skickad. Mottagare: 3.")
-    anna, bertil, david = (shell_user(shell, name) for name in ("anna", "bertil", "david"))
+    bertil, david = anna.as_("bertil"), anna.as_("david")
     to_anna = delivered(out, "anna", "Veckans fråga – Skola")
 
     assert anna.react(to_anna).text == f"Din reaktion +1 på {to_anna} är registrerad."
@@ -172,12 +172,6 @@ def test_bad_verbs_get_a_clear_line_never_a_traceback(anna):
                        (":as två ord", "Skriv :as NAMN"), (":0", "Du har inte fått")]:
         assert said in anna.enter(line), line
     assert anna.enter(":-)").startswith("Hej! Jag är Idéslussen.")  # a smiley is a message, not a verb
-
-
-def shell_user(console, name: str):  # type: ignore[no-untyped-def]
-    from tests.conftest import ShellUser
-
-    return ShellUser(console.core, name, console=console)
 
 
 def test_idesluss_shell_fed_by_a_pipe_presses_buttons_switches_person_and_answers_a_nudge(database_url, db):
