@@ -9,6 +9,7 @@ import shutil
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -20,6 +21,9 @@ from bot.core import Actor, Core
 from bot.core.clock import ManualClock
 from bot.core.replies import Reply
 from storage.db import Database
+
+if TYPE_CHECKING:
+    from bot.shell import Console
 
 PG_URL = os.environ.get("IDESLUSS_TEST_DATABASE_URL")
 # Every test starts at this moment (a Monday morning in Stockholm, ISO week 2026-W10), whatever today is.
@@ -106,34 +110,124 @@ def serving(settings: Settings, clock: ManualClock, db: Database, **kwargs: obje
     return build_runtime(settings, clock, serve=True, db=db, **kwargs)  # type: ignore[arg-type]
 
 
-class ShellUser:
-    """A person talking to the core through the shell's path: the errbot lesson, the console is the fake."""
+def typed(console: Console, line: str) -> str:
+    """One line typed at the console (by whoever is at the keyboard, as `idesluss shell` reads it); returns
+    what the console printed for it, deliveries included."""
+    assert isinstance(console.out, io.StringIO)
+    before = len(console.out.getvalue())
+    console.line(line)
+    return console.out.getvalue()[before:]
 
-    def __init__(self, core: Core, name: str, lang: str = "sv") -> None:
+
+class ShellUser:
+    """A person at the shell's console: the errbot lesson, the console is the fake.
+
+    A thin wrapper over `bot.shell.Console`, the class `idesluss shell` drives line by line: each method
+    first makes this person the one at the keyboard (`:as`), then does what the verb does. Several people
+    share one console (the `anna`, `bertil`, `coach` fixtures), so a delivery to Anna is Anna's to press.
+    """
+
+    def __init__(self, core: Core, name: str, lang: str = "sv", *, console: Console | None = None) -> None:
+        from bot.shell import Console
+
         self.core = core
-        self.actor = Actor(platform="shell", user_id=name, display_name=name, locale=lang)
+        self.name = name
+        self.lang = lang
+        self.console = console or Console(core, name, lang, out=io.StringIO())
+
+    @property
+    def actor(self) -> Actor:
+        """Who this person is to the core (the console's actor for them, without switching to them)."""
+        return Actor(platform="shell", user_id=self.name, display_name=self.name, locale=self.lang)
+
+    def _here(self) -> Console:
+        if self.console.name != self.name:
+            switched = self.console.switch(self.name, self.lang)
+            assert self.console.name == self.name, switched.text
+        return self.console
 
     def say(self, text: str) -> Reply:
-        return self.core.handle_message(self.actor, text)
+        """A message to the bot (`/idé …`, or an answer to a guided question)."""
+        return self._here().say(text)
 
     def text(self, text: str) -> str:
+        """`say`, as the console prints it (numbered buttons, the shell's verbs under the help)."""
         from bot.shell import render
 
-        return render(self.say(text))
+        return render(self.say(text), console=True)
+
+    def press(self, number: int, ref: str | None = None) -> Reply:
+        """`:N` (button N of the latest message to this person) or `:N REF`."""
+        return self._here().press(number, ref)
+
+    def react(self, ref: str | int, *, added: bool = True) -> Reply:
+        """`:react REF +1` (or `-1` with added=False); REF an idea number or a delivery label like "m3"."""
+        return self._here().react(str(ref), added=added)
+
+    def thread(self, ref: str | int, text: str) -> Reply:
+        """`:thread REF text`."""
+        return self._here().thread(str(ref), text)
+
+    def fill_form(self, values: dict[str, object]) -> Reply:
+        """Answer the open form (opened by a button) and submit it."""
+        return self._here().fill_form(values)
+
+    def enter(self, line: str) -> str:
+        """One line typed by this person exactly as `idesluss shell` reads it; returns what it printed."""
+        return typed(self._here(), line)
+
+    @property
+    def last(self) -> Reply | None:
+        """The latest message the console showed this person (what `:1` presses)."""
+        shown = self.console.transcript.last(self.name)
+        return shown.reply if shown else None
+
+    def as_(self, name: str, lang: str | None = None) -> ShellUser:
+        """Another person at the same console (`:as NAME`)."""
+        return ShellUser(self.core, name, lang or self.lang, console=self.console)
 
 
 @pytest.fixture
-def anna(core: Core) -> ShellUser:
-    return ShellUser(core, "anna")
+def out() -> io.StringIO:
+    """Everything the shell's console printed, deliveries included, in order."""
+    return io.StringIO()
 
 
 @pytest.fixture
-def bertil(core: Core) -> ShellUser:
-    return ShellUser(core, "bertil")
+def console(core: Core, out: io.StringIO) -> Console:
+    """The console the people fixtures share. It delivers nothing by itself, so a test can look at what the
+    outbox holds; ask for `shell` as well to have it delivered after each step, as `idesluss shell` does."""
+    from bot.shell import Console
+
+    return Console(core, "anna", out=out)
 
 
 @pytest.fixture
-def coach(core: Core, db: Database, clock: ManualClock) -> ShellUser:
+def shell(console: Console, settings: Settings, db: Database, clock: ManualClock, out: io.StringIO) -> Console:
+    """The console as `idesluss shell` runs it, wired to a runtime from the composition root exactly as the
+    command wires it: after each step the outbox's messages to shell users go out through the shell's sender
+    (printed to `out`, labelled [m1], [m2] …) and `:nudge GROUP` sends a group's question."""
+    from bot.app import build_runtime
+    from bot.cli.running import console_wiring
+
+    wiring = console_wiring(build_runtime(settings, clock, db=db, out=out))
+    console.deliver, console.transcript, console.send_nudge = (wiring["deliver"], wiring["transcript"],
+                                                               wiring["send_nudge"])
+    return console
+
+
+@pytest.fixture
+def anna(core: Core, console: Console) -> ShellUser:
+    return ShellUser(core, "anna", console=console)
+
+
+@pytest.fixture
+def bertil(core: Core, console: Console) -> ShellUser:
+    return ShellUser(core, "bertil", console=console)
+
+
+@pytest.fixture
+def coach(core: Core, console: Console, db: Database, clock: ManualClock) -> ShellUser:
     from storage.people import get_or_create_org, get_or_create_person, grant_role
 
     now = clock.now()
@@ -141,9 +235,4 @@ def coach(core: Core, db: Database, clock: ManualClock) -> ShellUser:
         org = get_or_create_org(session, "local", now=now)
         cecilia = get_or_create_person(session, org, "shell", "cecilia", display_name="cecilia", now=now)
         grant_role(session, cecilia, "coach", now=now)
-    return ShellUser(core, "cecilia")
-
-
-@pytest.fixture
-def out() -> io.StringIO:
-    return io.StringIO()
+    return ShellUser(core, "cecilia", console=console)

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from bot.cli import common
+
+if TYPE_CHECKING:
+    from bot.app import Runtime
+    from bot.shell import NudgeSent
 
 
 def register(app: typer.Typer) -> None:
@@ -20,7 +24,11 @@ def shell(
     user: Annotated[str, typer.Option("--user", "-u", help="Your name in the shell (you are shell:NAME).")] = "",
     lang: Annotated[str, typer.Option("--lang", help="sv or en.")] = "sv",
 ) -> None:
-    """Talk to the bot in the terminal: one message per line, e.g. `/idé Bättre cykelparkering`."""
+    """Talk to the bot in the terminal: one message per line, e.g. `/idé Bättre cykelparkering`.
+
+    `:1` presses button 1 of the latest reply, `:react 12 +1` votes, `:thread 12 <text>` replies in a
+    thread, `:as bertil` switches person, `:nudge GROUP` sends a pilot group's question; `:hjälp` lists them.
+    """
     import getpass
 
     from bot.shell import run_shell
@@ -30,10 +38,39 @@ def shell(
     runtime = common.runtime()
     name = (user or getpass.getuser() or "anna").strip()
     try:
-        code = run_shell(runtime.core, name, lang, lambda: runtime.dispatch_now(max_wait=0, platforms=["shell"]))
+        code = run_shell(runtime.core, name, lang, **console_wiring(runtime))
     finally:
         runtime.close()
     raise typer.Exit(code)
+
+
+def console_wiring(runtime: Runtime) -> dict[str, Any]:
+    """What the shell's console gets from the runtime: `deliver` (the outbox's messages to shell users, sent
+    through the shell platform's sender after each line), that sender's `transcript` (so `m3` finds what it
+    printed as [m3]) and `send_nudge` for `:nudge GROUP`. The tests' `shell` fixture wires its console so too."""
+    return {
+        "deliver": lambda: runtime.dispatch_now(max_wait=0, platforms=["shell"]),
+        "transcript": runtime.platforms["shell"].state["transcript"],
+        "send_nudge": lambda group: send_nudge_from_shell(runtime, group),
+    }
+
+
+def send_nudge_from_shell(runtime: Runtime, name: str) -> NudgeSent | None:
+    """`:nudge GROUP` in the shell: `idesluss nudge send GROUP` for a group of the shell's own organisation.
+    Only enqueued here; the shell's next delivery prints what reached shell users, labelled."""
+    from bot.shell import NudgeSent
+    from scheduler.nudges import send_nudge
+    from storage.groups import get_group
+    from storage.text import clean_text
+
+    now = runtime.clock.now()
+    with runtime.db.session() as session:
+        group = get_group(session, common.organisation(session, runtime.settings, "shell", now).id, clean_text(name))
+        group_id = group.id if group is not None else None
+    if group_id is None:
+        return None
+    outcome = send_nudge(runtime.db, runtime.settings, group_id, now=now, manual=True)
+    return NudgeSent(enqueued=outcome.enqueued, skipped=outcome.skipped_people)
 
 
 def serve(

@@ -193,7 +193,7 @@ def test_an_admin_runs_a_group_from_chat_and_english_members_get_the_english_pro
     assert "Veckans fråga – Äldreomsorg Norr" in out.getvalue()
     english = "This week's question – Äldreomsorg Norr\nWhat has a service user or a colleague wished for?"
     assert english in out.getvalue()
-    assert "[I have an idea]  [Not this week]" in out.getvalue()
+    assert "[:1 I have an idea]  [:2 Not this week]" in out.getvalue()  # numbered: `:1` presses it
 
 
 def test_an_operator_is_stopped_from_scheduling_in_the_dst_hour_or_with_a_crontab_number(database_url):
