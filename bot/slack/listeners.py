@@ -129,7 +129,8 @@ class SlackListeners:
         message_ts = container.get("message_ts")
         origin = Origin(channel=channel, message_ref=message_ts,
                         dedup_key=f"slack:action:{actor.user_id}:{act.get('action_ts')}")
-        reply = await self.call(self.core.handle_action, actor, action_id, act.get("value") or "", origin=origin)
+        value = act.get("value") or (act.get("selected_option") or {}).get("value") or ""  # a button or a choice
+        reply = await self.call(self.core.handle_action, actor, action_id, value, origin=origin)
         if reply.kind == ReplyKind.OPEN_FORM and reply.form:
             await self._open_form(client, body["trigger_id"], reply, {"ru": body.get("response_url"), "ch": channel})
         elif container.get("type") == "view" and (body.get("view") or {}).get("type") == "home":
