@@ -98,6 +98,7 @@ FEATURE_MODULES: list[str] = [
     "bot.core.links",  # delivered messages about an idea stand for it (votes, comments)
     "bot.core.groups",  # pilot groups, pauses, nudge answers (issue 5)
     "bot.core.feedback",  # the feedback promise, ownership, the coach's queue, questions (issue 9)
+    "bot.core.statistics",  # /idé statistik: the programme's figures (issue 9)
 ]
 
 

@@ -75,7 +75,8 @@ class Core:
                                           display_name=actor.display_name, locale=actor.locale,
                                           timezone=actor.timezone, now=now)
             lang = language(actor.locale or person.locale, language(self.settings.default_locale))
-            yield Context(session, org, person, lang, self.settings.max_idea_length, now, forms, self.settings.timezone)
+            yield Context(session, org, person, lang, self.settings.max_idea_length, now, forms, self.settings.timezone,
+                          headcount=self.settings.headcount)
 
     def _attempt(self, run: Callable[[], T], failed: Callable[[], F], platform: str) -> T | F:
         """The one error path of every public method: a transient database failure (deadlock, lock timeout)
