@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from bot.core.replies import ActionId, Form, Reply, ReplyKind, Select
+from bot.core.replies import ActionId, Chart, Form, Reply, ReplyKind, Select
 from bot.teams.strings import chrome
 
 CARD_VERSION = "1.5"
@@ -84,6 +84,33 @@ def chosen_value(data: dict[str, Any]) -> str:
     return str(chosen or data.get("value") or "")
 
 
+def _number(value: float) -> float | int:
+    return int(value) if float(value).is_integer() else round(value, 2)
+
+
+def chart_element(chart: Chart) -> dict[str, Any]:
+    """Teams' chart elements (Chart.VerticalBar, Chart.Line, Chart.Donut), each with a text fallback for
+    clients that draw no charts: the same figures as words."""
+    fallback = _text(f"{chart.title}: " + ", ".join(f"{p.label} {_number(p.value)}" for p in chart.points),
+                     isSubtle=True)
+    element: dict[str, Any]
+    if chart.kind == "line":
+        element = {"type": "Chart.Line", "title": chart.title,
+                   "data": [{"legend": chart.title, "values": [{"x": p.label, "y": _number(p.value)}
+                                                               for p in chart.points]}]}
+    elif chart.kind == "donut":
+        element = {"type": "Chart.Donut", "title": chart.title,
+                   "data": [{"legend": p.label, "value": _number(p.value)} for p in chart.points]}
+    else:
+        element = {"type": "Chart.VerticalBar", "title": chart.title,
+                   "data": [{"x": p.label, "y": _number(p.value)} for p in chart.points]}
+    for key, value in (("xAxisTitle", chart.x_title), ("yAxisTitle", chart.y_title)):
+        if value and chart.kind != "donut":
+            element[key] = value
+    element["fallback"] = fallback
+    return element
+
+
 def reply_card(reply: Reply) -> dict[str, Any]:
     """Any reply as a card; a reply that asks for the form gets the form."""
     if reply.form is not None and reply.kind in (ReplyKind.OPEN_FORM, ReplyKind.ERROR):
@@ -116,6 +143,9 @@ def reply_card(reply: Reply) -> dict[str, Any]:
             {"type": "ActionSet", "actions": [choice_action(line.menu, input_id)]}]})
     if len(reply.ideas) > MAX_LINES:
         body.append(_text(chrome("more", reply.locale, n=len(reply.ideas) - MAX_LINES), isSubtle=True))
+    for chart in reply.charts:
+        if chart.points:
+            body.append(chart_element(chart))
     for name, message in reply.errors.items():
         body.append(_text(f"{name}: {message}", color="Attention"))
     actions = [dialog_action(b.label, b.action_id, b.value) if b.action_id in DIALOG_ACTIONS
