@@ -12,6 +12,7 @@ from sqlmodel import select
 from bot.core import feedback_text  # noqa: F401 - registers the text
 from bot.core.context import Context
 from bot.core.extensions import command
+from bot.core.feedback_text import MONTHS
 from bot.core.figures import BadPeriod, Report, compute, parse_period
 from bot.core.i18n import register, t
 from bot.core.replies import Chart, ChartPoint, Field, Reply, ReplyKind
@@ -133,9 +134,19 @@ def figure_fields(report: Report, lang: str) -> list[Field]:
     return fields
 
 
+def bucket_label(key: str, lang: str) -> str:
+    """"2026-W10" -> "v. 10", "2026-03-05" -> "5 mar", "2026-03" -> "mar 2026"."""
+    if "-W" in key:
+        return f"{'v.' if lang == 'sv' else 'wk'} {int(key.split('-W')[1])}"
+    parts = key.split("-")
+    month = MONTHS["en" if lang == "en" else "sv"][int(parts[1]) - 1][:3]
+    return f"{int(parts[2])} {month}" if len(parts) == 3 else f"{month} {parts[0]}"
+
+
 def charts(report: Report, lang: str) -> list[Chart]:
-    result = [Chart("bar", t(lang, "chart.ideas"), [ChartPoint(label, n) for label, n, _ in report.buckets])]
-    in_time = [ChartPoint(label, round(100 * rate)) for label, _, rate in report.buckets if rate is not None]
+    buckets = [(bucket_label(key, lang), n, rate) for key, n, rate in report.buckets]
+    result = [Chart("bar", t(lang, "chart.ideas"), [ChartPoint(label, n) for label, n, _ in buckets])]
+    in_time = [ChartPoint(label, round(100 * rate)) for label, _, rate in buckets if rate is not None]
     if len(in_time) >= 2:
         result.append(Chart("line", t(lang, "chart.in_time"), in_time, y_title="%"))
     order = [s.code for s in STAGES]

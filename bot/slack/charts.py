@@ -9,6 +9,8 @@ the message's text as well.
 from __future__ import annotations
 
 import io
+import os
+from functools import lru_cache
 
 from PIL import Image, ImageDraw, ImageFont
 
@@ -19,8 +21,35 @@ COLOURS = ("#1d5c4d", "#3f8f7a", "#8cc0a8", "#d9a441", "#c0504d", "#6b7fa8", "#a
 INK, GRID = "#222222", "#dddddd"
 
 
+# Pillow's bundled font lacks å, ä, ö and é; these common TrueType fonts have them (Debian: fonts-dejavu-core).
+FONTS = ("DejaVuSans.ttf", "LiberationSans-Regular.ttf", "NotoSans-Regular.ttf", "Arial.ttf")
+SWEDISH = "åäöÅÄÖé"
+
+
+@lru_cache(maxsize=16)
 def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    """IDESLUSS_CHART_FONT (a .ttf path) if set, else the first common font found that draws å, ä, ö."""
+    wanted = [os.environ.get("IDESLUSS_CHART_FONT") or "", *FONTS]
+    for name in filter(None, wanted):
+        try:
+            font = ImageFont.truetype(name, size)
+        except OSError:
+            continue
+        if _draws(font):
+            return font
     return ImageFont.load_default(size=size)
+
+
+def _draws(font: ImageFont.FreeTypeFont) -> bool:
+    """A font without a glyph draws the same "missing" box for every such letter: compare the pixels."""
+
+    def pixels(text: str) -> bytes:
+        image = Image.new("L", (48, 48))
+        ImageDraw.Draw(image).text((4, 4), text, font=font, fill=255)
+        return image.tobytes()
+
+    missing = pixels("\uffff")
+    return all(pixels(letter) != missing for letter in SWEDISH)
 
 
 def _bars(draw: ImageDraw.ImageDraw, chart: Chart, top: int, line: bool) -> None:
@@ -31,7 +60,7 @@ def _bars(draw: ImageDraw.ImageDraw, chart: Chart, top: int, line: bool) -> None
     for fraction in (0, 0.5, 1):
         y = bottom - (bottom - top - 40) * fraction
         draw.line((left, y, right, y), fill=GRID)
-        draw.text((MARGIN - 10, y - 8), f"{highest * fraction:.0f}", fill=INK, font=small)
+        draw.text((MARGIN - 10, y - 8), f"{highest * fraction:g}", fill=INK, font=small)
     step = (right - left) / max(1, len(chart.points))
     previous: tuple[float, float] | None = None
     for n, point in enumerate(chart.points):
@@ -45,7 +74,8 @@ def _bars(draw: ImageDraw.ImageDraw, chart: Chart, top: int, line: bool) -> None
         else:
             draw.rectangle((x - step * 0.35, y, x + step * 0.35, bottom), fill=COLOURS[0])
         if len(chart.points) <= 16 or n % 2 == 0:
-            draw.text((x - step * 0.45, bottom + 6), point.label[-7:], fill=INK, font=small)
+            width = draw.textlength(point.label, font=small)
+            draw.text((x - width / 2, bottom + 6), point.label, fill=INK, font=small)
 
 
 def _donut(draw: ImageDraw.ImageDraw, chart: Chart, top: int) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import subprocess
 import sys
@@ -188,7 +189,9 @@ def test_two_scheduler_processes_racing_send_each_manager_one_digest(db, core, d
     lease_free_later = local(2026, 11, 30, 9, 5).isoformat()
     subprocess.run([sys.executable, "-c", RACE, lease_free_later], env=env, timeout=60, check=True,
                    capture_output=True)
-    channels = sorted(c.args["channel"] for c in standin.calls_to("chat.postMessage"))
+    # (The same catch-up also runs the feedback ladder: the March idea's author hears it was not answered.)
+    channels = sorted(c.args["channel"] for c in standin.calls_to("chat.postMessage")
+                      if "Veckosammanfattning" in json.dumps(c.args, ensure_ascii=False))
     assert channels == [f"UM{n}" for n in range(5)]
 
 

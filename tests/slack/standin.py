@@ -1,9 +1,10 @@
 """A stand-in for Slack's Web API: a real HTTP server on 127.0.0.1, port 0.
 
 It records every call (method, arguments, headers) and answers with the JSON Slack documents for each
-method, including the two-step file upload (files.getUploadURLExternal hands out an upload URL on this
-server, whose POSTed bytes are kept in `uploads`, then files.completeUploadExternal). A test can queue failures (a 429 with Retry-After, `channel_not_found`, a 500) for a method. It
-also plays the `response_url` endpoint (`/response/<id>`), so ephemeral answers are recorded too.
+method, including the file upload: files.getUploadURLExternal hands out an upload URL on this server (its
+POSTed bytes are kept in `uploads`), then files.completeUploadExternal. A test can queue failures (a 429
+with Retry-After, `channel_not_found`, a 500) for a method. It also plays the `response_url` endpoint
+(`/response/<id>`), so ephemeral answers are recorded too.
 """
 
 from __future__ import annotations
