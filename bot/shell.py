@@ -24,6 +24,10 @@ def render(reply: Reply) -> str:
         text += "\n" + "\n".join(f"  - {f.label}" for f in reply.form.fields)
     if reply.buttons:
         text += "\n" + "  ".join(f"[{b.label}]" for b in reply.buttons)
+    for select in reply.selects:  # a choice: its options listed (pressing them is the shell's own business)
+        text += f"\n{select.label}: " + " | ".join(o.label for o in select.options)
+    for chart in reply.charts:  # the same figures are in the fields; a chart is a line of its points here
+        text += f"\n{chart.title}: " + ", ".join(f"{p.label} {p.value:g}" for p in chart.points)
     return text
 
 

@@ -78,8 +78,9 @@ def _calendar(kind: str, day: date) -> tuple[date, date, str]:
 
 
 def parse_period(text: str | None, now: datetime, timezone: str) -> Period:
-    """A period ending no later than `now`. A calendar period still running is cut at `now` and compared with
-    the same elapsed length of the period before (month to date against last month to the same day)."""
+    """A period of whole local days ending no later than today. A calendar period still running ends with
+    today and is compared with as many days of the period before (month to date against last month to the
+    same day)."""
     tz = ZoneInfo(timezone)
     now = now.astimezone(UTC)
     today = now.astimezone(tz).date()
@@ -91,7 +92,7 @@ def parse_period(text: str | None, now: datetime, timezone: str) -> Period:
             raise BadPeriod(raw)
         first = today - timedelta(days=days - 1)
         start, prev_start = _midnight(first, tz), _midnight(first - timedelta(days=days), tz)
-        windows = store.Windows(start, now, prev_start, start)
+        windows = store.Windows(start, _midnight(today + timedelta(days=1), tz), prev_start, start)
         return Period(f"{days}d", first, today, windows, first - timedelta(days=days), first - timedelta(days=1),
                       False, "days")
     if word is not None:
@@ -116,7 +117,7 @@ def parse_period(text: str | None, now: datetime, timezone: str) -> Period:
     prev_first, prev_after, _ = _calendar(kind, first - timedelta(days=1))
     start, prev_start = _midnight(first, tz), _midnight(prev_first, tz)
     running = after > today
-    until = now if running else _midnight(after, tz)
+    until = _midnight(today + timedelta(days=1), tz) if running else _midnight(after, tz)  # whole local days
     prev_until = min(prev_start + (until - start), _midnight(prev_after, tz))
     last_day = today if running else after - timedelta(days=1)
     prev_last = (prev_first + (last_day - first)) if running else prev_after - timedelta(days=1)

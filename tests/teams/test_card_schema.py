@@ -67,3 +67,23 @@ def test_the_coach_card_and_the_queue_validate_with_at_most_six_actions(core, db
     queue = valid(validator, reply_card(coach.say("/idé kö")))
     (line,) = [b for b in queue["body"] if b["type"] == "Container"]
     assert [i["type"] for i in line["items"]] == ["TextBlock", "Input.ChoiceSet", "ActionSet"]
+
+
+def test_a_coach_asking_for_statistik_in_teams_gets_a_card_with_charts(teams_bot, db, validator):
+    from storage.people import get_or_create_org, get_or_create_person, grant_role
+    from tests.conftest import START
+
+    from .conftest import personal_message
+
+    coach_id = "c0ac4000-0000-4000-8000-00000000c0ac"
+    with db.session() as session:
+        org = get_or_create_org(session, "testkommun", now=START)
+        grant_role(session, get_or_create_person(session, org, "teams", coach_id, now=START), "coach", now=START)
+    service_url = teams_bot.stand_in.service_url
+    teams_bot.post(personal_message(service_url, "idé Digitala nycklar i hemtjänsten"))
+    teams_bot.stand_in.wait_for(1)
+    teams_bot.post(personal_message(service_url, "idé statistik", user=coach_id, name="Coach Cecilia"))
+    replies = teams_bot.stand_in.wait_for(2)
+    card = valid(validator, replies[-1].body["attachments"][0]["content"])
+    assert "Idéslussen i siffror" in card["body"][0]["text"]
+    assert {"Chart.VerticalBar", "Chart.Donut"} <= {b["type"] for b in card["body"]}, card["body"]
