@@ -30,6 +30,7 @@ class Settings(BaseSettings):
     # Feedback and figures (issue 9)
     headcount: int | None = Field(None, validation_alias=_env("IDESLUSS_HEADCOUNT"))
     feedback_time: str = Field("08:30", validation_alias=_env("IDESLUSS_FEEDBACK_TIME"))
+    chart_font: str | None = Field(None, validation_alias=_env("IDESLUSS_CHART_FONT"))
 
     # Slack
     slack_bot_token: str | None = Field(None, validation_alias=_env("SLACK_BOT_TOKEN"))

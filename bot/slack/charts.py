@@ -9,7 +9,6 @@ the message's text as well.
 from __future__ import annotations
 
 import io
-import os
 from functools import lru_cache
 
 from PIL import Image, ImageDraw, ImageFont
@@ -27,9 +26,9 @@ SWEDISH = "åäöÅÄÖé"
 
 
 @lru_cache(maxsize=16)
-def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
-    """IDESLUSS_CHART_FONT (a .ttf path) if set, else the first common font found that draws å, ä, ö."""
-    wanted = [os.environ.get("IDESLUSS_CHART_FONT") or "", *FONTS]
+def _font(size: int, chosen: str | None = None) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    """`chosen` (IDESLUSS_CHART_FONT, a .ttf path) if set, else the first common font found that draws å, ä, ö."""
+    wanted = [chosen or "", *FONTS]
     for name in filter(None, wanted):
         try:
             font = ImageFont.truetype(name, size)
@@ -52,11 +51,11 @@ def _draws(font: ImageFont.FreeTypeFont) -> bool:
     return all(pixels(letter) != missing for letter in SWEDISH)
 
 
-def _bars(draw: ImageDraw.ImageDraw, chart: Chart, top: int, line: bool) -> None:
-    small, left, right = _font(13), MARGIN + 30, WIDTH - MARGIN
+def _bars(draw: ImageDraw.ImageDraw, chart: Chart, top: int, line: bool, font: str | None) -> None:
+    small, left, right = _font(13, font), MARGIN + 30, WIDTH - MARGIN
     bottom = top + PANEL - 60
     highest = max([p.value for p in chart.points] + [1])
-    draw.text((MARGIN, top), chart.title, fill=INK, font=_font(18))
+    draw.text((MARGIN, top), chart.title, fill=INK, font=_font(18, font))
     for fraction in (0, 0.5, 1):
         y = bottom - (bottom - top - 40) * fraction
         draw.line((left, y, right, y), fill=GRID)
@@ -78,8 +77,8 @@ def _bars(draw: ImageDraw.ImageDraw, chart: Chart, top: int, line: bool) -> None
             draw.text((x - width / 2, bottom + 6), point.label, fill=INK, font=small)
 
 
-def _donut(draw: ImageDraw.ImageDraw, chart: Chart, top: int) -> None:
-    draw.text((MARGIN, top), chart.title, fill=INK, font=_font(18))
+def _donut(draw: ImageDraw.ImageDraw, chart: Chart, top: int, font: str | None) -> None:
+    draw.text((MARGIN, top), chart.title, fill=INK, font=_font(18, font))
     total = sum(p.value for p in chart.points) or 1
     box = (MARGIN, top + 40, MARGIN + 220, top + 260)
     angle = -90.0
@@ -88,21 +87,21 @@ def _donut(draw: ImageDraw.ImageDraw, chart: Chart, top: int) -> None:
         draw.pieslice(box, angle, angle + sweep, fill=COLOURS[n % len(COLOURS)])
         angle += sweep
         draw.rectangle((320, top + 50 + 26 * n, 336, top + 66 + 26 * n), fill=COLOURS[n % len(COLOURS)])
-        draw.text((346, top + 48 + 26 * n), f"{point.label}: {point.value:.0f}", fill=INK, font=_font(15))
+        draw.text((346, top + 48 + 26 * n), f"{point.label}: {point.value:.0f}", fill=INK, font=_font(15, font))
     draw.ellipse((MARGIN + 70, top + 110, MARGIN + 150, top + 190), fill="white")
 
 
-def chart_png(charts: list[Chart]) -> bytes:
-    """All the reply's charts, one panel each, as PNG bytes."""
+def chart_png(charts: list[Chart], font: str | None = None) -> bytes:
+    """All the reply's charts, one panel each, as PNG bytes (`font`: a TrueType file, else a common one)."""
     drawn = [c for c in charts if c.points]
     image = Image.new("RGB", (WIDTH, max(1, len(drawn)) * PANEL), "white")
     draw = ImageDraw.Draw(image)
     for n, chart in enumerate(drawn):
         top = n * PANEL + 10
         if chart.kind == "donut":
-            _donut(draw, chart, top)
+            _donut(draw, chart, top, font)
         else:
-            _bars(draw, chart, top, line=chart.kind == "line")
+            _bars(draw, chart, top, line=chart.kind == "line", font=font)
     out = io.BytesIO()
     image.save(out, format="PNG", optimize=True)
     return out.getvalue()

@@ -91,7 +91,7 @@ class SlackListeners:
         holds the same figures as text, so a failed upload loses nothing."""
         from bot.slack.charts import chart_png
 
-        png = await asyncio.to_thread(chart_png, reply.charts)
+        png = await asyncio.to_thread(chart_png, reply.charts, self.core.settings.chart_font)
         title = reply.title or "Idéslussen"
         try:
             await client.files_upload_v2(content=png, filename="idesluss-statistik.png", title=title,
