@@ -232,7 +232,7 @@ def ladder_ideas(session: Session, *, due_until: date) -> list[LadderIdea]:
 
 
 def claim_steps(session: Session, steps: Sequence[tuple[int, int, int]], *, now: datetime,
-                chunk: int = 400) -> set[tuple[int, int]]:
+                chunk: int = 2000) -> set[tuple[int, int]]:
     """Record (idea id, step, recipients) rows; returns the (idea id, step) pairs this call recorded. A rung
     another process recorded first is not returned: each rung is taken once, whoever runs the ladder."""
     claimed: set[tuple[int, int]] = set()

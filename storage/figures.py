@@ -67,12 +67,12 @@ class DayRow:
     ideas: int
 
 
-def idea_days(session: Session, scope: Scope, w: Windows, timezone: str) -> list[DayRow]:
+def idea_days(session: Session, scope: Scope, w: Windows, timezone: str, now: datetime) -> list[DayRow]:
     """Ideas captured in either window, grouped by their local capture day, local first-feedback day and
     promised day (one query)."""
     current, within = _windowed(col(Idea.created_at), w)
-    created = local_date(session, Idea.created_at, timezone)
-    answered = local_date(session, Idea.first_feedback_at, timezone)
+    created = local_date(session, Idea.created_at, timezone, start=w.previous_start, end=w.until)
+    answered = local_date(session, Idea.first_feedback_at, timezone, start=w.previous_start, end=now)
     query = (select(current, created, answered, Idea.feedback_due, func.count())
              .where(*_in_scope(scope), within).group_by(current, created, answered, Idea.feedback_due))
     return [DayRow(c, _date(d), _date(a) if a is not None else None, _date(due) if due is not None else None, n)
@@ -110,8 +110,10 @@ def overdue(session: Session, scope: Scope, *, today: date, at: datetime, at_day
     now_late = case((and_(col(Idea.first_feedback_at).is_(None), col(Idea.feedback_due) < today), 1), else_=0)
     then_late = case((and_(col(Idea.created_at) < at, col(Idea.feedback_due) < at_day,
                            or_(col(Idea.first_feedback_at).is_(None), col(Idea.first_feedback_at) >= at)), 1), else_=0)
+    waiting_then_or_now = or_(col(Idea.first_feedback_at).is_(None), col(Idea.first_feedback_at) >= at)
     row = session.exec(select(func.coalesce(func.sum(now_late), 0), func.coalesce(func.sum(then_late), 0))
-                       .where(*_in_scope(scope), col(Idea.feedback_due).is_not(None))).one()
+                       .where(*_in_scope(scope), col(Idea.feedback_due).is_not(None), col(Idea.feedback_due) < today,
+                              waiting_then_or_now)).one()
     return int(row[0]), int(row[1])
 
 

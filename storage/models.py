@@ -65,6 +65,11 @@ class Idea(SQLModel, table=True):
         UniqueConstraint("org_id", "dedup_key"),
         Index("ix_idea_org_stage", "org_id", "stage"),
         Index("ix_idea_org_created", "org_id", "created_at"),
+        # The ladder and "overdue" (ideas still waiting), read from the index alone.
+        Index("ix_idea_feedback", "first_feedback_at", "withdrawn_at", "feedback_due", "org_id"),
+        # The figures' per-day grouping and participants, read from the index alone (bench/feedback.py).
+        Index("ix_idea_figures", "org_id", "created_at", "withdrawn_at", "first_feedback_at", "feedback_due",
+              "author_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -90,7 +95,7 @@ class Idea(SQLModel, table=True):
     first_feedback_at: datetime | None = None
     # The promise made at capture: the author hears back by the end of this local date (None: captured
     # before promises existed). Stored, so a later change of the organisation's limit moves no old promise.
-    feedback_due: date | None = Field(default=None, index=True)
+    feedback_due: date | None = None
     withdrawn_at: datetime | None = None
     created_at: datetime
     updated_at: datetime

@@ -134,7 +134,7 @@ def next_pending_due(session: Session, platforms: list[str]) -> datetime | None:
     return session.exec(query).one()
 
 
-def enqueue_many(session: Session, messages: list[NewMessage], *, now: datetime, chunk: int = 500) -> set[str]:
+def enqueue_many(session: Session, messages: list[NewMessage], *, now: datetime, chunk: int = 1000) -> set[str]:
     """Add many messages in a few statements (the feedback ladder's one message per person); returns the keys
     that were added. Keys already present stay as they were, exactly as with `enqueue`."""
     added: set[str] = set()

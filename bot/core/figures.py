@@ -219,7 +219,7 @@ def compute(session: Session, org: Organisation, scope: store.Scope, period: Per
     """Every key figure of the period and the one before, for `scope`, in seven queries."""
     today = now.astimezone(ZoneInfo(timezone)).date()
     w = period.windows
-    rows = store.idea_days(session, scope, w, timezone)
+    rows = store.idea_days(session, scope, w, timezone, now)
     people = store.participants(session, scope, w)
     decided = store.decided(session, scope, w, DECIDED_STAGES)
     overdue_now, overdue_then = store.overdue(session, scope, today=today, at=w.start, at_day=period.first_day)

@@ -82,3 +82,30 @@ def test_the_coachs_queue_on_slack_is_valid_block_kit_with_a_menu_per_idea(slack
     menus = [b for b in queue["blocks"] if b["type"] == "section" and b.get("accessory")]
     assert len(menus) == 1 and menus[0]["accessory"]["type"] == "static_select"
     assert blocks
+
+
+def test_the_author_answers_a_coachs_question_in_its_thread_and_the_coach_hears_it(slack: SlackClient, db, app):
+    import asyncio
+
+    from sqlmodel import select
+
+    from storage.models import Comment, FeedbackQuestion, OutboxMessage
+    from tests.slack.conftest import fixture_json
+
+    make_coach(db)
+    answer(slack, "Fler bänkar i parken")
+    asked = answer(slack, "fråga 1 Vilken park menar du?", user=COACH)
+    assert "skickad till idégivaren" in json.dumps(asked, ensure_ascii=False)
+    assert asyncio.run(app.state.runtime.dispatcher().run_once()).sent == 1
+    (dm,) = [c for c in slack.standin.calls_to("chat.postMessage") if c.args["channel"] == AUTHOR]
+    assert "Vilken park menar du?" in json.dumps(dm.args, ensure_ascii=False)
+
+    reply = {**fixture_json("event_message_im.json")["event"], "channel": dm.response["channel"], "user": AUTHOR,
+             "text": "Stadsparken vid ån", "ts": "1700000999.000001", "thread_ts": dm.response["ts"]}
+    slack.event(reply, fixture="event_message_im.json")
+    slack.standin.wait_for("chat.postMessage", 2)
+    with db.session() as session:
+        assert [c.text for c in session.exec(select(Comment)).all()] == ["Stadsparken vid ån"]
+        assert session.exec(select(FeedbackQuestion)).one().answered_at is not None
+        to_coach = [r for r in session.exec(select(OutboxMessage)).all() if r.recipient == COACH]
+    assert len(to_coach) == 1 and "Stadsparken vid ån" in to_coach[0].payload

@@ -26,7 +26,10 @@ def upgrade() -> None:
         batch.add_column(sa.Column("last_assigned_coach_id", sa.Integer(), nullable=True))
     with op.batch_alter_table("idea") as batch:
         batch.add_column(sa.Column("feedback_due", sa.Date(), nullable=True))
-        batch.create_index(batch.f("ix_idea_feedback_due"), ["feedback_due"], unique=False)
+    op.create_index("ix_idea_feedback", "idea", ["first_feedback_at", "withdrawn_at", "feedback_due", "org_id"],
+                    unique=False)
+    op.create_index("ix_idea_figures", "idea", ["org_id", "created_at", "withdrawn_at", "first_feedback_at",
+                                                "feedback_due", "author_id"], unique=False)
     with op.batch_alter_table("pilot_group") as batch:
         batch.add_column(sa.Column("coach_id", sa.Integer(), nullable=True))
         batch.create_foreign_key(batch.f("fk_pilot_group_coach_id_person"), "person", ["coach_id"], ["id"])
@@ -83,8 +86,9 @@ def downgrade() -> None:
     with op.batch_alter_table("pilot_group") as batch:
         batch.drop_constraint(batch.f("fk_pilot_group_coach_id_person"), type_="foreignkey")
         batch.drop_column("coach_id")
+    op.drop_index("ix_idea_figures", table_name="idea")
+    op.drop_index("ix_idea_feedback", table_name="idea")
     with op.batch_alter_table("idea") as batch:
-        batch.drop_index(batch.f("ix_idea_feedback_due"))
         batch.drop_column("feedback_due")
     with op.batch_alter_table("organisation") as batch:
         for column in ("last_assigned_coach_id", "tell_author_when_overdue", "headcount"):
