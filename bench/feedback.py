@@ -117,6 +117,9 @@ def populate(db: Database, ideas: int, people: int, seed: int = 9) -> None:
             conn.execute(insert(StageChange), changes[start:start + 5000])
         for start in range(0, len(steps), 5000):
             conn.execute(insert(FeedbackStep), steps[start:start + 5000])
+    if db.dialect == "postgresql":  # the table statistics autovacuum keeps for a running bot (SQLite keeps none)
+        with db.engine.begin() as conn:
+            conn.execute(text("ANALYZE"))
 
 
 class Queries:

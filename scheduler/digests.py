@@ -18,7 +18,7 @@ from sqlmodel import select
 from bot.config import Settings
 from bot.core import groups_text  # noqa: F401 - registers the digest's text
 from bot.core.calendar import iso_week, local_midnight_utc, week_start, working_days_before
-from bot.core.figures import DEFAULT_PERIOD, Report, compute, parse_period
+from bot.core.figures import DEFAULT_PERIOD, Report, compute, group_headlines, parse_period
 from bot.core.i18n import language, t
 from bot.core.replies import ActionId, Button, Field, Reply, ReplyKind
 from bot.core.stages import stage_label
@@ -162,12 +162,14 @@ def build_digests(db: Database, settings: Settings, *, now: datetime, week: str 
             names = {g.id: g.name for g in all_groups(session, org.id)}
             indexes = (_Index(data.new_ideas), _Index(data.waiting), _Index([c.idea for c in data.changes]))
             period = parse_period(DEFAULT_PERIOD, now, settings.timezone)
-            reports: dict[frozenset[int], Report] = {}  # one per distinct scope, not per manager
+            # The headline per scope: the organisation, every group in one go, a rare multi-group scope alone.
+            reports: dict[frozenset[int], Report] = {
+                frozenset({g}): r for g, r in group_headlines(session, org, period, timezone=settings.timezone,
+                                                             now=now).items()}
             for manager in managers:
                 if manager.groups not in reports:
                     reports[manager.groups] = compute(session, org, Scope(org.id, groups=manager.groups), period,
-                                                      timezone=settings.timezone, now=now,
-                                                      headcount_fallback=settings.headcount)
+                                                      timezone=settings.timezone, now=now, headline_only=True)
                 run.managers += 1
                 person = manager.person
                 lang = language(person.locale, language(settings.default_locale))

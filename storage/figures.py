@@ -79,6 +79,59 @@ def idea_days(session: Session, scope: Scope, w: Windows, timezone: str, now: da
             for c, d, a, due, n in session.exec(query).all()]
 
 
+def _group_of_idea(org_id: int, w: Windows | None = None):  # type: ignore[no-untyped-def]
+    """(idea id, group id) for every pilot group an idea belongs to: its nudge's and its author's groups."""
+    from storage.models import PilotGroup
+
+    nudged = select(Idea.id.label("idea_id"), Idea.group_id.label("group_id")).where(
+        Idea.org_id == org_id, col(Idea.group_id).is_not(None))
+    members = (select(Idea.id.label("idea_id"), GroupMember.group_id.label("group_id"))
+               .join(GroupMember, col(GroupMember.person_id) == Idea.author_id)
+               .join(PilotGroup, col(PilotGroup.id) == GroupMember.group_id).where(PilotGroup.org_id == org_id))
+    if w is not None:
+        _, within = _windowed(col(Idea.created_at), w)
+        nudged, members = nudged.where(within), members.where(within)
+    return nudged.union(members).subquery()
+
+
+def idea_days_by_group(session: Session, org_id: int, w: Windows, timezone: str, now: datetime
+                       ) -> dict[int, list[DayRow]]:
+    """`idea_days` for every pilot group of the organisation at once (one query): group id -> rows."""
+    groups = _group_of_idea(org_id, w)
+    current, within = _windowed(col(Idea.created_at), w)
+    created = local_date(session, Idea.created_at, timezone, start=w.previous_start, end=w.until)
+    answered = local_date(session, Idea.first_feedback_at, timezone, start=w.previous_start, end=now)
+    query = (select(groups.c.group_id, current, created, answered, Idea.feedback_due, func.count())
+             .join(groups, groups.c.idea_id == Idea.id).where(*_in_scope(Scope(org_id)), within)
+             .group_by(groups.c.group_id, current, created, answered, Idea.feedback_due))
+    result: dict[int, list[DayRow]] = {}
+    for g, c, d, a, due, n in session.exec(query).all():
+        result.setdefault(g, []).append(DayRow(c, _date(d), _date(a) if a is not None else None,
+                                               _date(due) if due is not None else None, n))
+    return result
+
+
+def overdue_by_group(session: Session, org_id: int, *, today: date, at: datetime, at_day: date
+                     ) -> dict[int, tuple[int, int]]:
+    """`overdue` for every pilot group of the organisation at once (one query): group id -> (now, then)."""
+    groups = _group_of_idea(org_id)
+    now_late, then_late, where = _overdue_terms(today, at, at_day)
+    query = (select(groups.c.group_id, func.coalesce(func.sum(now_late), 0), func.coalesce(func.sum(then_late), 0))
+             .join(groups, groups.c.idea_id == Idea.id).where(*_in_scope(Scope(org_id)), *where)
+             .group_by(groups.c.group_id))
+    return {g: (int(a), int(b)) for g, a, b in session.exec(query).all()}
+
+
+def _overdue_terms(today: date, at: datetime, at_day: date):  # type: ignore[no-untyped-def]
+    """(late now, late at `at`, the WHERE clause narrowing to ideas that can be either: read from ix_idea_feedback)."""
+    now_late = case((and_(col(Idea.first_feedback_at).is_(None), col(Idea.feedback_due) < today), 1), else_=0)
+    then_late = case((and_(col(Idea.created_at) < at, col(Idea.feedback_due) < at_day,
+                           or_(col(Idea.first_feedback_at).is_(None), col(Idea.first_feedback_at) >= at)), 1), else_=0)
+    waiting_then_or_now = or_(col(Idea.first_feedback_at).is_(None), col(Idea.first_feedback_at) >= at)
+    return now_late, then_late, [col(Idea.feedback_due).is_not(None), col(Idea.feedback_due) < today,
+                                 waiting_then_or_now]
+
+
 def participants(session: Session, scope: Scope, w: Windows) -> dict[int, int]:
     """current -> distinct people who submitted an idea (for groups: their members only). One query."""
     current, within = _windowed(col(Idea.created_at), w)
@@ -107,13 +160,9 @@ def decided(session: Session, scope: Scope, w: Windows, decided_stages: Sequence
 def overdue(session: Session, scope: Scope, *, today: date, at: datetime, at_day: date) -> tuple[int, int]:
     """(ideas past their promise without first feedback now, the same at moment `at` whose local day is
     `at_day`): one query."""
-    now_late = case((and_(col(Idea.first_feedback_at).is_(None), col(Idea.feedback_due) < today), 1), else_=0)
-    then_late = case((and_(col(Idea.created_at) < at, col(Idea.feedback_due) < at_day,
-                           or_(col(Idea.first_feedback_at).is_(None), col(Idea.first_feedback_at) >= at)), 1), else_=0)
-    waiting_then_or_now = or_(col(Idea.first_feedback_at).is_(None), col(Idea.first_feedback_at) >= at)
+    now_late, then_late, where = _overdue_terms(today, at, at_day)
     row = session.exec(select(func.coalesce(func.sum(now_late), 0), func.coalesce(func.sum(then_late), 0))
-                       .where(*_in_scope(scope), col(Idea.feedback_due).is_not(None), col(Idea.feedback_due) < today,
-                              waiting_then_or_now)).one()
+                       .where(*_in_scope(scope), *where)).one()
     return int(row[0]), int(row[1])
 
 

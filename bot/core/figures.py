@@ -215,17 +215,23 @@ def _bucket(day: date, kind: str, days: int) -> str:
 
 
 def compute(session: Session, org: Organisation, scope: store.Scope, period: Period, *, timezone: str, now: datetime,
-            headcount_fallback: int | None = None, scope_name: str = "") -> Report:
-    """Every key figure of the period and the one before, for `scope`, in seven queries."""
+            headcount_fallback: int | None = None, scope_name: str = "", headline_only: bool = False) -> Report:
+    """Every key figure of the period and the one before, for `scope`, in seven queries; `headline_only`
+    (the digest's line: ideas, within the promise, working days, overdue) in two."""
     today = now.astimezone(ZoneInfo(timezone)).date()
     w = period.windows
     rows = store.idea_days(session, scope, w, timezone, now)
-    people = store.participants(session, scope, w)
-    decided = store.decided(session, scope, w, DECIDED_STAGES)
     overdue_now, overdue_then = store.overdue(session, scope, today=today, at=w.start, at_day=period.first_day)
-    stages = store.stages(session, scope, w)
-    nudges = store.nudge_answers(session, scope, w) if scope.unit is None else {}
-    if scope.unit is not None:
+    people: dict[int, int] = {}
+    decided: dict[int, dict[str, int]] = {0: {}, 1: {}}
+    stages: dict[str, int] = {}
+    nudges: dict[int, tuple[int, int]] = {}
+    if not headline_only:
+        people = store.participants(session, scope, w)
+        decided = store.decided(session, scope, w, DECIDED_STAGES)
+        stages = store.stages(session, scope, w)
+        nudges = store.nudge_answers(session, scope, w) if scope.unit is None else {}
+    if headline_only or scope.unit is not None:
         headcount, source = None, "none"
     elif scope.groups:
         headcount, source = store.people_known(session, scope), "members"
@@ -236,6 +242,29 @@ def compute(session: Session, org: Organisation, scope: store.Scope, period: Per
     else:
         headcount, source = store.people_known(session, scope), "people_known"
 
+    return _report(org, scope, period, today, rows, (overdue_now, overdue_then), people, decided, stages, nudges,
+                   headcount, source, scope_name)
+
+
+def group_headlines(session: Session, org: Organisation, period: Period, *, timezone: str, now: datetime
+                    ) -> dict[int, Report]:
+    """The digest's headline figures for every pilot group of the organisation in two queries (group id ->
+    report), so a digest run costs the same whatever the number of group-scoped managers."""
+    today = now.astimezone(ZoneInfo(timezone)).date()
+    w = period.windows
+    rows = store.idea_days_by_group(session, org.id, w, timezone, now)
+    late = store.overdue_by_group(session, org.id, today=today, at=w.start, at_day=period.first_day)
+    return {g: _report(org, store.Scope(org.id, groups=frozenset({g})), period, today, rows.get(g, []),
+                       late.get(g, (0, 0)), {}, {0: {}, 1: {}}, {}, {}, None, "none", "")
+            for g in set(rows) | set(late)}
+
+
+def _report(org: Organisation, scope: store.Scope, period: Period, today: date, rows: list[store.DayRow],
+            overdue: tuple[int, int], people: dict[int, int], decided: dict[int, dict[str, int]],
+            stages: dict[str, int], nudges: dict[int, tuple[int, int]], headcount: int | None, source: str,
+            scope_name: str) -> Report:
+    """The figures from the aggregates: working days and percentiles over the grouped rows."""
+    overdue_now, overdue_then = overdue
     figures = {1: Figures(), 0: Figures()}
     histograms: dict[int, dict[int, int]] = {1: {}, 0: {}}
     days = (period.last_day - period.first_day).days + 1

@@ -88,6 +88,7 @@ def test_each_manager_sees_their_scope_anonymous_authors_hidden_and_waiting_idea
     assert org.buttons[0].value == "4"  # the idea waiting longest
     # The group's manager sees Anna's ideas (she is a member), not Bertil's.
     assert "Grupper: Hemtjänst" in grp_text and "Nattlarm" in grp_text
+    assert "Idéer 2 ↑ (förra perioden 0)" in grp_text  # the group's headline: Anna's two ideas
     assert "channel" not in grp_text and "Hemlig" not in grp_text
 
 
@@ -153,9 +154,9 @@ def test_digest_queries_do_not_grow_with_the_number_of_ideas(db, core, sched_set
     for n in range(40):
         core.handle_command(anna if n % 2 else slack_actor("UBERTIL"), f"Idé nummer {n}")
     many = count_queries("2026-W48")
-    # Twelve for the digest itself, seven per distinct scope for the figures' headline (here: the organisation
+    # Twelve for the digest itself, two per distinct scope for the figures' headline (here: the organisation
     # and one group): constant in the number of ideas and of managers.
-    assert few == many <= 12 + 7 * 2
+    assert few == many <= 12 + 2 * 2
 
 
 def test_after_downtime_this_weeks_digest_is_sent_once_on_start_not_before_its_time(db, core, sched_settings):
