@@ -121,16 +121,6 @@ def search(ctx: Context, query: str) -> Reply:
                  ideas=_lines_with_authors(ctx, ideas), locale=ctx.lang)
 
 
-def waiting(ctx: Context) -> Reply:
-    ideas = store.ideas_waiting_for_feedback(ctx.session, ctx.org.id)
-    if not ideas:
-        text = t(ctx.lang, "waiting.empty")
-    else:
-        text = t(ctx.lang, "waiting.one") if len(ideas) == 1 else t(ctx.lang, "waiting.text", count=len(ideas))
-    return Reply(ReplyKind.LIST, text, title=t(ctx.lang, "waiting.title"), ideas=_lines_with_authors(ctx, ideas),
-                 locale=ctx.lang)
-
-
 def show(ctx: Context, number: int) -> Reply:
     found = find(ctx, number)
     if isinstance(found, Reply):
