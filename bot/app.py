@@ -17,6 +17,7 @@ from bot.config import Settings
 from bot.core import Core
 from bot.core.clock import Clock, SystemClock
 from bot.core.delivery import Sender
+from bot.core.figures import organisation_figures
 from bot.platform import Platform
 from bot.web.metrics import Metrics
 from scheduler.dispatcher import Dispatcher, DispatchResult
@@ -89,6 +90,8 @@ def build_runtime(settings: Settings, clock: Clock | None = None, *, serve: bool
     core = Core(db, settings, clock)
     metrics = Metrics()
     core.observers.append(metrics.observe)
+    metrics.watch_figures(lambda: organisation_figures(db, settings.timezone, clock.now(), settings.headcount),
+                          clock.monotonic)
     runtime = Runtime(settings, clock, db, core, metrics)
     built = [
         shell_platform(out or sys.stdout),

@@ -27,6 +27,10 @@ class Settings(BaseSettings):
     timezone: str = Field("Europe/Stockholm", validation_alias=_env("IDESLUSS_TIMEZONE"))
     log_level: str = Field("INFO", validation_alias=_env("IDESLUSS_LOG_LEVEL"))
     max_idea_length: int = Field(4000, validation_alias=_env("IDESLUSS_MAX_IDEA_LENGTH"))
+    # Feedback and figures (issue 9)
+    headcount: int | None = Field(None, validation_alias=_env("IDESLUSS_HEADCOUNT"))
+    feedback_time: str = Field("08:30", validation_alias=_env("IDESLUSS_FEEDBACK_TIME"))
+    chart_font: str | None = Field(None, validation_alias=_env("IDESLUSS_CHART_FONT"))
 
     # Slack
     slack_bot_token: str | None = Field(None, validation_alias=_env("SLACK_BOT_TOKEN"))

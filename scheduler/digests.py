@@ -18,13 +18,16 @@ from sqlmodel import select
 from bot.config import Settings
 from bot.core import groups_text  # noqa: F401 - registers the digest's text
 from bot.core.calendar import iso_week, local_midnight_utc, week_start, working_days_before
+from bot.core.figures import DEFAULT_PERIOD, Report, compute, group_headlines, parse_period
 from bot.core.i18n import language, t
 from bot.core.replies import ActionId, Button, Field, Reply, ReplyKind
 from bot.core.stages import stage_label
+from bot.core.statistics import headline
 from scheduler.triggers import weekly_trigger
 from storage import digests as store
 from storage import outbox
 from storage.db import Database
+from storage.figures import Scope
 from storage.groups import all_groups
 from storage.models import Organisation, as_utc
 
@@ -90,7 +93,8 @@ def _idea_text(row: store.IdeaRow, lang: str) -> str:
 
 
 def render(manager: store.Manager, data: store.DigestData, *, since: datetime, week: str, lang: str,
-           first_feedback_days: int, group_names: dict[int, str], indexes: tuple[_Index, _Index, _Index]) -> Reply:
+           first_feedback_days: int, group_names: dict[int, str], indexes: tuple[_Index, _Index, _Index],
+           figures: Report | None = None) -> Reply:
     """The digest as plain text sections (fields with one line per item): adapters escape, phones wrap."""
     new_index, waiting_index, change_index = indexes
     new = [r for r in new_index.scoped(manager.groups) if r.created_at >= since]
@@ -123,6 +127,8 @@ def render(manager: store.Manager, data: store.DigestData, *, since: datetime, w
         fields.append(Field(t(lang, "digest.voted"), "\n".join(lines)))
     summary = t(lang, "digest.summary", new=len(new), changes=len(changes), waiting=len(waiting))
     text = f"{scope}\n{summary}" if fields else f"{scope}\n{t(lang, 'digest.nothing')}"
+    if figures is not None:  # the programme's headline figures with their trend (bot.core.statistics)
+        text += "\n" + headline(figures, lang)
     focus = waiting[0] if waiting else new[0] if new else None
     buttons = []
     if focus is not None:
@@ -155,12 +161,21 @@ def build_digests(db: Database, settings: Settings, *, now: datetime, week: str 
                                      weeks=_weeks_between(earliest, now))
             names = {g.id: g.name for g in all_groups(session, org.id)}
             indexes = (_Index(data.new_ideas), _Index(data.waiting), _Index([c.idea for c in data.changes]))
+            period = parse_period(DEFAULT_PERIOD, now, settings.timezone)
+            # The headline per scope: the organisation, every group in one go, a rare multi-group scope alone.
+            reports: dict[frozenset[int], Report] = {
+                frozenset({g}): r for g, r in group_headlines(session, org, period, timezone=settings.timezone,
+                                                             now=now).items()}
             for manager in managers:
+                if manager.groups not in reports:
+                    reports[manager.groups] = compute(session, org, Scope(org.id, groups=manager.groups), period,
+                                                      timezone=settings.timezone, now=now, headline_only=True)
                 run.managers += 1
                 person = manager.person
                 lang = language(person.locale, language(settings.default_locale))
                 reply = render(manager, data, since=since[person.id], week=week, lang=lang,
-                               first_feedback_days=org.first_feedback_days, group_names=names, indexes=indexes)
+                               first_feedback_days=org.first_feedback_days, group_names=names, indexes=indexes,
+                               figures=reports[manager.groups])
                 if dry_run:
                     run.previews.append((person.ref, reply))
                     continue

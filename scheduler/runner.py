@@ -1,4 +1,4 @@
-"""The scheduler: APScheduler 3.x jobs for nudges, digests, reminders and the outbox, in one process.
+"""The scheduler: APScheduler 3.x jobs for nudges, digests, reminders, the feedback ladder and the outbox.
 
 Several 3.x processes sharing a job store run jobs twice, so every replica keeps its jobs in memory and a
 lease row decides which one acts: a job body runs only while this process holds (and renews) the lease.
@@ -27,6 +27,7 @@ from bot.config import Settings
 from bot.core.clock import Clock
 from scheduler.digests import build_digests, digest_moment
 from scheduler.dispatcher import Dispatcher
+from scheduler.feedback import remind
 from scheduler.nudges import send_nudge, send_reminders
 from scheduler.triggers import previous_fire, weekly_trigger
 from storage import lease
@@ -45,6 +46,11 @@ def group_trigger(group: PilotGroup) -> CronTrigger:
 
 def digest_trigger(settings: Settings) -> CronTrigger:
     return weekly_trigger(settings.digest_day, settings.digest_time, settings.timezone)
+
+
+def feedback_trigger(settings: Settings) -> CronTrigger:
+    """Every working morning (holidays are skipped by the ladder itself)."""
+    return weekly_trigger("mon-fri", settings.feedback_time, settings.timezone)
 
 
 class SchedulerService:
@@ -108,6 +114,13 @@ class SchedulerService:
             log.info("digests for %s: %d enqueued, %d already sent", run.week, run.enqueued, run.already_sent)
             self.dispatch()
 
+    def run_feedback(self, now: datetime | None = None) -> None:
+        now = now or self.clock.now()
+        if self.is_leader(now):
+            run = remind(self.db, self.settings, now=now)
+            log.info("feedback ladder: %s", run.held_back or f"{run.steps} rungs, {run.messages} messages")
+            self.dispatch()
+
     def run_nudge(self, group_id: int, now: datetime | None = None) -> None:
         now = now or self.clock.now()
         if self.is_leader(now):
@@ -124,6 +137,8 @@ class SchedulerService:
         local_today = now.astimezone(ZoneInfo(self.settings.timezone)).date()
         if now >= digest_moment(self.settings, local_today):
             build_digests(self.db, self.settings, now=now)
+        if previous_fire(feedback_trigger(self.settings), now, timedelta(hours=12)) is not None:
+            remind(self.db, self.settings, now=now)  # this morning's ladder (a rerun takes no rung twice)
         with self.db.session() as session:
             groups = all_groups(session)
         for group in groups:
@@ -161,6 +176,7 @@ class SchedulerService:
         self.scheduler.add_job(self.tick, IntervalTrigger(seconds=TICK_SECONDS), id="tick")
         self.scheduler.add_job(self.run_reminders, IntervalTrigger(minutes=1), id="reminders")
         self.scheduler.add_job(self.run_digest, digest_trigger(self.settings), id="digest")
+        self.scheduler.add_job(self.run_feedback, feedback_trigger(self.settings), id="feedback")
         self.scheduler.add_job(self.sync_group_jobs, IntervalTrigger(minutes=1), id="groups")
         self.sync_group_jobs()
         self.scheduler.start()

@@ -178,10 +178,10 @@ def change_stage(session: Session, idea: Idea, actor: Person | None, to_stage: s
 
 
 def set_owner(session: Session, idea: Idea, owner: Person, *, now: datetime) -> None:
+    """Make `owner` the idea's responsible coach. Not first feedback: taking an idea on does not answer its
+    author (docs/figures.md); a stage change, a coach's comment or question does."""
     idea.owner_id = owner.id
     idea.updated_at = now
-    if idea.first_feedback_at is None:
-        idea.first_feedback_at = idea.updated_at
     session.add(idea)
     session.flush()
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -31,7 +31,10 @@ class Organisation(SQLModel, table=True):
     key: str = Field(unique=True, max_length=200)  # "local", or the configured organisation key
     name: str = Field(default="", max_length=200)
     next_idea_number: int = 1
-    first_feedback_days: int = 10  # working days before an idea without feedback counts as waiting
+    first_feedback_days: int = 10  # the feedback promise: working days from capture to first feedback
+    headcount: int | None = None  # employees, for "ideas per 100 employees" (None: IDESLUSS_HEADCOUNT)
+    tell_author_when_overdue: bool = True  # the ladder's honest line to the author at a missed promise
+    last_assigned_coach_id: int | None = None  # round robin: the coach who got the latest unowned idea
     created_at: datetime
 
 
@@ -62,6 +65,11 @@ class Idea(SQLModel, table=True):
         UniqueConstraint("org_id", "dedup_key"),
         Index("ix_idea_org_stage", "org_id", "stage"),
         Index("ix_idea_org_created", "org_id", "created_at"),
+        # The ladder and "overdue" (ideas still waiting), read from the index alone.
+        Index("ix_idea_feedback", "first_feedback_at", "withdrawn_at", "feedback_due", "org_id"),
+        # The figures' per-day grouping and participants, read from the index alone (bench/feedback.py).
+        Index("ix_idea_figures", "org_id", "created_at", "withdrawn_at", "first_feedback_at", "feedback_due",
+              "author_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -85,6 +93,9 @@ class Idea(SQLModel, table=True):
     group_id: int | None = None  # the pilot group whose nudge prompted it
     nudge_id: int | None = None
     first_feedback_at: datetime | None = None
+    # The promise made at capture: the author hears back by the end of this local date (None: captured
+    # before promises existed). Stored, so a later change of the organisation's limit moves no old promise.
+    feedback_due: date | None = None
     withdrawn_at: datetime | None = None
     created_at: datetime
     updated_at: datetime
@@ -239,6 +250,7 @@ class PilotGroup(SQLModel, table=True):
     slack_channel: str | None = Field(default=None, max_length=200)
     teams_conversation: str | None = Field(default=None, max_length=500)
     dm_members: bool = False  # DM every member as well when the group has a channel
+    coach_id: int | None = Field(default=None, foreign_key="person.id")  # owns the group's new ideas
     created_at: datetime
 
 
@@ -320,4 +332,48 @@ class DigestLog(SQLModel, table=True):
     person_id: int = Field(foreign_key="person.id", index=True)
     week: str = Field(max_length=10)
     covered_until: datetime
+    created_at: datetime
+
+
+# --- Feedback: promise, ownership, the ladder, questions (issue 9; migration 0004_feedback) ------------
+
+
+class UnitCoach(SQLModel, table=True):
+    """The coach who owns new ideas of one unit (`Idea.unit`, compared casefolded)."""
+
+    __tablename__ = "unit_coach"
+    __table_args__ = (UniqueConstraint("org_id", "unit_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    org_id: int = Field(foreign_key="organisation.id", index=True)
+    unit: str = Field(max_length=200)  # as the operator wrote it
+    unit_key: str = Field(max_length=200)  # NFC, casefolded: what ideas are matched on
+    person_id: int = Field(foreign_key="person.id")
+    created_at: datetime
+
+
+class FeedbackStep(SQLModel, table=True):
+    """One rung of the escalation ladder taken (or passed over) for one idea: each happens once."""
+
+    __tablename__ = "feedback_step"
+    __table_args__ = (UniqueConstraint("idea_id", "step"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    idea_id: int = Field(foreign_key="idea.id", index=True)
+    step: int  # 1 coach before the deadline, 2 coaches and admins after it, 3 managers, 4 the author's line
+    recipients: int = 0  # how many people were told (0: nobody to tell, or passed over)
+    created_at: datetime
+
+
+class FeedbackQuestion(SQLModel, table=True):
+    """A coach asked the author for more: the author's next answer (thread or DM) is stored as a comment."""
+
+    __tablename__ = "feedback_question"
+
+    id: int | None = Field(default=None, primary_key=True)
+    idea_id: int = Field(foreign_key="idea.id", index=True)
+    asked_by: int = Field(foreign_key="person.id")
+    author_id: int = Field(foreign_key="person.id", index=True)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    answered_at: datetime | None = None
     created_at: datetime

@@ -132,3 +132,25 @@ def next_pending_due(session: Session, platforms: list[str]) -> datetime | None:
     query = select(func.min(OutboxMessage.due_at)).where(col(OutboxMessage.state) == PENDING,
                                                          col(OutboxMessage.platform).in_(platforms))
     return session.exec(query).one()
+
+
+def enqueue_many(session: Session, messages: list[NewMessage], *, now: datetime, chunk: int = 1000) -> set[str]:
+    """Add many messages in a few statements (the feedback ladder's one message per person); returns the keys
+    that were added. Keys already present stay as they were, exactly as with `enqueue`."""
+    added: set[str] = set()
+    for start in range(0, len(messages), chunk):
+        values = [{
+            "key": m.key, "org_id": m.org_id, "platform": m.platform, "recipient_kind": m.recipient_kind,
+            "recipient": m.recipient, "workspace": m.workspace, "thread": m.thread,
+            "payload": json.dumps(m.payload, ensure_ascii=False), "due_at": m.due_at or now, "state": PENDING,
+            "attempts": 0, "created_at": now,
+        } for m in messages[start:start + chunk]]
+        stmt = (insert_for(session, OutboxMessage).values(values).on_conflict_do_nothing(index_elements=["key"])
+                .returning(OutboxMessage.key))
+        added.update(session.execute(stmt).scalars().all())
+    return added
+
+
+def keys_like(session: Session, pattern: str) -> set[str]:
+    """Keys matching a SQL LIKE pattern, e.g. "feedback:%:2026-03-02%" (one query)."""
+    return set(session.exec(select(OutboxMessage.key).where(col(OutboxMessage.key).like(pattern))).all())

@@ -156,9 +156,9 @@ class ShellUser:
 
         return render(self.say(text), console=True)
 
-    def press(self, number: int, ref: str | None = None) -> Reply:
-        """`:N` (button N of the latest message to this person) or `:N REF`."""
-        return self._here().press(number, ref)
+    def press(self, number: int, ref: str | None = None, *, option: int | None = None) -> Reply:
+        """`:N` (button N of the latest message to this person), `:N REF`, or `:N.M` (option M of choice N)."""
+        return self._here().press(number, ref, option=option)
 
     def react(self, ref: str | int, *, added: bool = True) -> Reply:
         """`:react REF +1` (or `-1` with added=False); REF an idea number or a delivery label like "m3"."""

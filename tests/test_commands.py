@@ -108,15 +108,21 @@ def test_votes_are_one_per_person_and_not_for_own_idea(anna, bertil, core):
     assert "egen idé" in core.vote(anna.actor, 1).text
 
 
-def test_coach_sees_stage_buttons_others_do_not(anna, coach):
+def stage_choices(reply) -> list[str]:  # type: ignore[no-untyped-def]
+    return [o.value for s in reply.selects if s.action_id == ActionId.SET_STAGE for o in s.options]
+
+
+def test_coach_sees_the_stage_choice_others_do_not(anna, coach):
     anna.say("/idé En idé")
-    assert not [b for b in anna.say("/idé visa 1").buttons if b.action_id == ActionId.SET_STAGE]
-    stage_buttons = [b for b in coach.say("/idé visa 1").buttons if b.action_id == ActionId.SET_STAGE]
-    assert "1:in_review" in [b.value for b in stage_buttons]
+    assert not stage_choices(anna.say("/idé visa 1")) and not anna.say("/idé visa 1").selects
+    shown = coach.say("/idé visa 1")
+    assert "1:in_review" in stage_choices(shown)
+    # Teams shows at most six actions on a card: four buttons and one button per choice.
+    assert len(shown.buttons) + len(shown.selects) <= 6
     moved = coach.core.handle_action(coach.actor, ActionId.SET_STAGE, "1:in_review")
-    # The answer to the button is the idea as it is now, with what the press did above it.
+    # The answer to the choice is the idea as it is now, with what the press did above it.
     assert moved.kind == ReplyKind.IDEA and moved.notice == "Idé #1 har nu status Bedömning."
-    assert "1:in_review" not in [b.value for b in moved.buttons]
+    assert "1:in_review" not in stage_choices(moved)
 
 
 def test_a_manager_asks_for_details_and_sees_all_ideas_from_the_digest(core, db, anna, bertil):
@@ -158,11 +164,11 @@ def test_in_a_conversation_command_words_need_no_prefix(anna):
     assert anna.say("Visa fler bänkar").kind == ReplyKind.HELP  # would be captured: needs the prefix
 
 
-def test_home_shows_my_ideas_and_coaches_see_the_waiting(anna, coach, core):
+def test_home_shows_my_ideas_and_coaches_see_their_queue(anna, coach, core):
     anna.say("/idé En idé")
     assert [r.title for r in core.home(anna.actor)] == ["Mina idéer"]
     sections = core.home(coach.actor)
-    assert [r.title for r in sections] == ["Mina idéer", "Väntar på återkoppling"]
+    assert [r.title for r in sections] == ["Mina idéer", "Väntar på din återkoppling"]
     assert [i.number for i in sections[1].ideas] == [1]
 
 

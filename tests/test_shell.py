@@ -26,6 +26,18 @@ def button(reply: Reply | None, label: str) -> int:
     return labels.index(label) + 1
 
 
+def choice(reply: Reply | None, label: str) -> tuple[int, int]:
+    """`:N.M` for the option `label` of a choice on the reply (the coach's stage, say), as the console numbers it."""
+    from bot.shell.rendering import controls
+
+    assert reply is not None
+    for number, control in enumerate(controls(reply), start=1):
+        for option, item in enumerate(getattr(control, "options", []), start=1):
+            if item.label == label:
+                return number, option
+    raise AssertionError(f"no choice offers {label!r}")
+
+
 def delivered(out, recipient: str, title: str) -> str:  # type: ignore[no-untyped-def]
     """The label ("m2") of the delivery to shell:recipient whose text starts with `title`, as printed."""
     match = re.search(rf"\[(m\d+)\] \[(?:till|to) shell:{recipient}\] {re.escape(title)}", out.getvalue())
@@ -50,8 +62,10 @@ def engagements(db) -> set[tuple[str, str]]:  # type: ignore[no-untyped-def]
 def test_a_coach_presses_a_stage_button_and_the_author_is_told_and_can_answer(shell, anna, bertil, coach, out):
     anna.say("/idé Cykelparkering vid stationen")
     shown = coach.say("/idé visa 1")
-    assert "[:3 Bedömning]" in out.getvalue()  # the buttons are numbered as the console prints them
-    moved = coach.press(button(shown, "Bedömning"))
+    number, option = choice(shown, "Bedömning")
+    assert f"{number}.{option} Bedömning" in out.getvalue()  # the choices are numbered as the console prints them
+    assert coach.press(number).text.startswith(f":{number} är ett val")  # a choice needs its option
+    moved = coach.press(number, option=option)
     assert moved.kind == ReplyKind.IDEA and moved.notice == "Idé #1 har nu status Bedömning."
     notice = delivered(out, "anna", "Din idé #1 har ny status: Bedömning")
     # The notice is Anna's latest message: its "Visa" button shows the idea, its thread takes her comment.
@@ -186,7 +200,7 @@ def test_idesluss_shell_fed_by_a_pipe_presses_buttons_switches_person_and_answer
                                       for n in ("anna", "bertil")], now=START)
     lines = [
         "/idé Cykelparkering vid stationen",
-        ":as cecilia", "/idé visa 1", ":3",  # the coach presses "Bedömning"
+        ":as cecilia", "/idé visa 1", ":4.1",  # the coach picks "Bedömning" in the stage choice
         ":as bertil", "/idé visa 1", ":react 1 +1",  # a vote by reaction
         ":as anna", ":1",  # "Visa" on the notice the outbox sent her
         ":nudge Skola",

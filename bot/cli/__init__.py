@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from bot.cli import data, groups, messages, roles, running, teams
+from bot.cli import coaches, data, feedback, groups, messages, orgs, roles, running, stats, teams
 
 app = typer.Typer(help="idesluss – idéslussen i Slack, Teams och terminalen.", no_args_is_help=True,
                   add_completion=False)
@@ -18,6 +18,10 @@ roles.register(app)  # roles
 groups.register(app)  # groups
 messages.register(app)  # nudge, digest
 teams.register(app)  # teams
+feedback.register(app)  # feedback remind
+coaches.register(app)  # coaches assign
+orgs.register(app)  # orgs set-headcount, set-feedback
+stats.register(app)  # stats
 
 
 def main() -> None:

@@ -86,6 +86,23 @@ def groups_remove_member(name: str, people: list[str]) -> None:
     typer.echo(f"{removed} removed from {name!r}.")
 
 
+@groups_app.command("set-coach")
+def groups_set_coach(name: str, person: str) -> None:
+    """New ideas of the group NAME (its nudges' and its members') go to PERSON, a coach, unless their unit has one."""
+    from storage.feedback import set_group_coach
+    from storage.people import has_role
+
+    settings, now = common.settings(), common.clock().now()
+    db = common.database(settings)
+    with db.session() as session:
+        group = common.group(session, name)
+        coach = common.person(session, person, settings, now)
+        if not has_role(session, coach, "coach"):
+            common.fail(f"{person} is no coach: `idesluss roles grant {person} coach` first.")
+        set_group_coach(session, group, coach)
+    typer.echo(f"New ideas of {name!r} go to {person}.")
+
+
 @groups_app.command("list")
 def groups_list() -> None:
     """Every group with its schedule, channel and members."""

@@ -66,3 +66,27 @@ def week_start(week: str) -> date:
 
 def local_midnight_utc(day: date, timezone: str) -> datetime:
     return datetime(day.year, day.month, day.day, tzinfo=ZoneInfo(timezone)).astimezone(UTC)
+
+
+@lru_cache(maxsize=256)
+def _year_index(year: int) -> tuple[int, tuple[int, ...]]:
+    """(working days in the years 2000..year-1, running count of working days through each day of `year`)."""
+    before = 0 if year <= 2000 else _year_index(year - 1)[0] + _year_index(year - 1)[1][-1]
+    running, count, day = [], 0, date(year, 1, 1)
+    while day.year == year:
+        count += is_working_day(day)
+        running.append(count)
+        day += timedelta(days=1)
+    return before, tuple(running)
+
+
+def working_index(day: date) -> int:
+    """Working days from 2000-01-01 through `day`: differences of two indexes count working days between."""
+    before, running = _year_index(day.year)
+    return before + running[day.timetuple().tm_yday - 1]
+
+
+def working_days_between(start: date, end: date) -> int:
+    """Working days d with start < d <= end (0 when end is not after start): answered the day after a
+    Friday capture counts 1 on Monday, the same day 0."""
+    return max(0, working_index(end) - working_index(start))

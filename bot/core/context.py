@@ -57,3 +57,4 @@ class Context:
     forms: bool = False
     timezone: str = "Europe/Stockholm"  # the organisation's (IDESLUSS_TIMEZONE): what "this week" means
     events: list[str] = field(default_factory=list)  # what happened, reported once the transaction committed
+    headcount: int | None = None  # IDESLUSS_HEADCOUNT: employees, for an organisation without its own

@@ -16,6 +16,7 @@ from sqlmodel import Session
 
 from bot.core.context import Context, Origin
 from bot.core.replies import Reply
+from storage.models import Comment, Idea
 
 # word (casefolded, NFC) -> handler(ctx, rest of the text) -> Reply, or None to capture the text as an idea
 CommandHandler = Callable[[Context, str], Reply | None]
@@ -49,6 +50,30 @@ THREAD_HANDLERS: list[ThreadHandler] = []
 ReactionHandler = Callable[[Context, str, bool], bool]
 REACTION_HANDLERS: list[ReactionHandler] = []
 
+# After an idea was stored (or found again by its dedup key): hook(ctx, idea, reply, created) may add to the
+# confirmation (the feedback promise says by when the author hears back).
+CaptureHook = Callable[[Context, Idea, Reply, bool], None]
+AFTER_CAPTURE: list[CaptureHook] = []
+
+# After a comment was stored: hook(ctx, idea, comment) -> a sentence for the commenter, or None (a coach's
+# comment reaches the author; an author's comment answers a coach's question).
+CommentHook = Callable[[Context, Idea, Comment], str | None]
+AFTER_COMMENT: list[CommentHook] = []
+
+# Chat text that is no command and no idea (it would get the "write idé …" hint): handler(ctx, text, origin)
+# -> Reply, or None if it is not theirs (an author's answer to a coach's question).
+MessageHandler = Callable[[Context, str, Origin | None], Reply | None]
+MESSAGE_HANDLERS: list[MessageHandler] = []
+
+# Forms a feature opened (their `context` starts with the key, e.g. "feedback:ask:"): the submitted values
+# go to handler(ctx, values, context) instead of the idea form.
+FormHandler = Callable[[Context, dict[str, object], str], Reply]
+FORM_HANDLERS: dict[str, FormHandler] = {}
+
+
+def form_handler(context: str) -> FormHandler | None:
+    return next((h for prefix, h in FORM_HANDLERS.items() if context.startswith(prefix)), None)
+
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +97,8 @@ AFTER_SEND: list[AfterSendHook] = []
 FEATURE_MODULES: list[str] = [
     "bot.core.links",  # delivered messages about an idea stand for it (votes, comments)
     "bot.core.groups",  # pilot groups, pauses, nudge answers (issue 5)
+    "bot.core.feedback",  # the feedback promise, ownership, the coach's queue, questions (issue 9)
+    "bot.core.statistics",  # /idé statistik: the programme's figures (issue 9)
 ]
 
 

@@ -108,7 +108,10 @@ CATALOG: dict[str, dict[str, str]] = {
             "/idé sök <ord> – sök bland organisationens idéer\n"
             "/idé visa <nr> – en idé med historik\n"
             "/idé ångra <nr> – återkalla din egen idé\n"
-            "/idé status <nr> <status> [kommentar] – för idécoacher\n"
+            "/idé kommentar <nr> <text> – kommentera en idé\n"
+            "/idé statistik [vecka|månad|kvartal|år] – idéslussen i siffror\n"
+            "För idécoacher: /idé kö, /idé status <nr> <status> [kommentar], /idé fråga <nr> <fråga>, "
+            "/idé överlämna <nr> <idécoach>\n"
             "/idé hjälp – den här hjälpen\n"
             "Statusar: {stages}"
         ),
@@ -210,7 +213,10 @@ CATALOG: dict[str, dict[str, str]] = {
             "/idea search <words> – search the organisation's ideas\n"
             "/idea show <no> – one idea with its history\n"
             "/idea undo <no> – withdraw your own idea\n"
-            "/idea status <no> <status> [comment] – for idea coaches\n"
+            "/idea comment <no> <text> – comment on an idea\n"
+            "/idea stats [week|month|quarter|year] – the idea sluice in figures\n"
+            "For idea coaches: /idea queue, /idea status <no> <status> [comment], /idea ask <no> <question>, "
+            "/idea handover <no> <coach>\n"
             "/idea help – this help\n"
             "Statuses: {stages}"
         ),

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from zoneinfo import ZoneInfo
 
 from sqlmodel import col, select
 
-from bot.core import links, views
+from bot.core import links, ownership, views
 from bot.core.context import Context, Origin
-from bot.core.extensions import CAPTURE_ENRICHERS
+from bot.core.extensions import AFTER_CAPTURE, AFTER_COMMENT, CAPTURE_ENRICHERS
+from bot.core.feedback_text import long_date_year
 from bot.core.grammar import make_title
 from bot.core.i18n import language, t
 from bot.core.replies import IdeaLine, Reply, ReplyKind
 from bot.core.stages import BY_CODE, stage_label
+from storage import feedback as feedback_store
 from storage import ideas as store
 from storage import outbox
 from storage.models import Idea, Person
@@ -24,6 +27,10 @@ CAPTURED = "captured"  # the event `Core` reports (metrics) once a new idea's tr
 
 def is_coach(ctx: Context) -> bool:
     return has_role(ctx.session, ctx.person, "coach", "admin")
+
+
+def local_today(ctx: Context):  # type: ignore[no-untyped-def]
+    return ctx.now.astimezone(ZoneInfo(ctx.timezone)).date()
 
 
 def too_long(ctx: Context, text: str) -> Reply | None:
@@ -60,7 +67,10 @@ def capture(ctx: Context, text: str, origin: Origin | None, *, title: str | None
             # a comment, on every platform.
             links.link(ctx.session, idea, ctx.person.platform, origin.channel, origin.message_ref, now=ctx.now)
     similar = store.similar_ideas(ctx.session, idea)
-    return views.captured(idea, similar, ctx.lang, again=not created)
+    reply = views.captured(idea, similar, ctx.lang, again=not created)
+    for hook in AFTER_CAPTURE:
+        hook(ctx, idea, reply, created)
+    return reply
 
 
 def find(ctx: Context, number: int) -> Idea | Reply:
@@ -111,25 +121,20 @@ def search(ctx: Context, query: str) -> Reply:
                  ideas=_lines_with_authors(ctx, ideas), locale=ctx.lang)
 
 
-def waiting(ctx: Context) -> Reply:
-    ideas = store.ideas_waiting_for_feedback(ctx.session, ctx.org.id)
-    if not ideas:
-        text = t(ctx.lang, "waiting.empty")
-    else:
-        text = t(ctx.lang, "waiting.one") if len(ideas) == 1 else t(ctx.lang, "waiting.text", count=len(ideas))
-    return Reply(ReplyKind.LIST, text, title=t(ctx.lang, "waiting.title"), ideas=_lines_with_authors(ctx, ideas),
-                 locale=ctx.lang)
-
-
 def show(ctx: Context, number: int) -> Reply:
     found = find(ctx, number)
     if isinstance(found, Reply):
         return found
     author = ctx.session.get(Person, found.author_id)
     votes = store.vote_count(ctx.session, [found.id]).get(found.id, 0)
+    coach = is_coach(ctx)
+    owner = ctx.session.get(Person, found.owner_id) if found.owner_id else None
+    promised = long_date_year(found.feedback_due, ctx.lang, local_today(ctx)) if found.feedback_due else None
     return views.idea_detail(found, ctx.lang, author=author, votes=votes,
                              history=store.stage_history(ctx.session, found),
-                             comments=store.comments_for(ctx.session, found), is_coach=is_coach(ctx))
+                             comments=store.comments_for(ctx.session, found), is_coach=coach, owner=owner,
+                             promised=promised, viewer_id=ctx.person.id,
+                             coaches=feedback_store.coaches(ctx.session, ctx.org.id) if coach else ())
 
 
 def is_coach_or_manager(ctx: Context) -> bool:
@@ -157,6 +162,8 @@ def set_stage(ctx: Context, number: int, stage: str | None, comment: str = "", *
               allowed: bool = False) -> Reply:
     if not (allowed or is_coach(ctx)):
         return views.error(ctx.lang, "error.not_coach")
+    if stage is None and stage_word is None:
+        return views.error(ctx.lang, "stage.choose")
     if stage is None or stage not in BY_CODE:
         return views.error(ctx.lang, "error.unknown_stage", stage=stage_word or stage or "",
                            stages=views.stage_names(ctx.lang))
@@ -165,6 +172,10 @@ def set_stage(ctx: Context, number: int, stage: str | None, comment: str = "", *
         return found
     comment = clean_text(comment)
     if stage == "declined" and not comment:
+        if ctx.forms:  # a button or a choice: ask for the reason in a form instead of sending them to a command
+            form = views.text_form(t(ctx.lang, "form.decline_title", number=number), t(ctx.lang, "form.decline_field"),
+                                   t(ctx.lang, "form.send"), f"feedback:decline:{number}", idea_number=number)
+            return Reply(ReplyKind.OPEN_FORM, form.title, form=form, idea_number=number, locale=ctx.lang)
         return views.error(ctx.lang, "stage.declined_needs_reason", number=number)
     if found.stage == stage and not comment:
         return Reply(ReplyKind.INFO, t(ctx.lang, "stage.same", number=number, stage=stage_label(stage, ctx.lang)),
@@ -188,7 +199,7 @@ def take_ownership(ctx: Context, number: int) -> Reply:
     found = find(ctx, number)
     if isinstance(found, Reply):
         return found
-    store.set_owner(ctx.session, found, ctx.person, now=ctx.now)
+    ownership.change_owner(ctx, found, ctx.person)
     return Reply(ReplyKind.INFO, t(ctx.lang, "take.done", number=number), idea_number=number, locale=ctx.lang)
 
 
@@ -230,5 +241,10 @@ def comment(ctx: Context, number: int, text: str, origin: Origin | None) -> Repl
         return views.error(ctx.lang, "error.empty_comment")
     if (reply := too_long(ctx, text)) is not None:
         return reply
-    store.add_comment(ctx.session, found, ctx.person, text, now=ctx.now, dedup_key=origin.dedup_key if origin else None)
-    return Reply(ReplyKind.INFO, t(ctx.lang, "comment.done", number=number), idea_number=number, locale=ctx.lang)
+    stored = store.add_comment(ctx.session, found, ctx.person, text, now=ctx.now,
+                               dedup_key=origin.dedup_key if origin else None)
+    said = t(ctx.lang, "comment.done", number=number)
+    if stored is not None:
+        for hook in AFTER_COMMENT:
+            said = hook(ctx, found, stored) or said
+    return Reply(ReplyKind.INFO, said, idea_number=number, locale=ctx.lang)

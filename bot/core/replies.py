@@ -37,6 +37,11 @@ class ActionId(StrEnum):
     LIST_ALL = "ideas.all"  # value: ""
     NEW_IDEA = "idea.new"  # value: "" or a nudge id; opens the form
     NUDGE_SKIP = "nudge.skip"  # value: nudge id
+    MENU = "idea.menu"  # value: "<action id>|<value>": one choice in a menu of several actions (queue lines)
+    ASK = "idea.ask"  # value: idea number; opens the question form ("Fråga idégivaren")
+    COMMENT = "idea.comment"  # value: idea number; opens the comment form
+    HANDOVER = "idea.handover"  # value: "<number>:<person id>" (a choice), or the number
+    QUEUE = "ideas.queue"  # value: ""; the coach's queue
 
 
 @dataclass(slots=True)
@@ -54,6 +59,25 @@ class Field:
 
 
 @dataclass(slots=True)
+class Option:
+    label: str
+    value: str
+
+
+@dataclass(slots=True)
+class Select:
+    """A choice control: Slack renders a static_select (the choice arrives at once), Teams an
+    Input.ChoiceSet with one Action.Execute button labelled `label`; the core gets `action_id` with the
+    chosen option's value, exactly as if a button with that value had been pressed."""
+
+    action_id: str
+    label: str
+    options: list[Option]
+    placeholder: str | None = None
+    value: str = ""  # what an unchosen Teams button sends (e.g. the idea number, so the core can say why)
+
+
+@dataclass(slots=True)
 class IdeaLine:
     """One idea in a list: rendered as a line with number, title and stage."""
 
@@ -63,6 +87,26 @@ class IdeaLine:
     stage_label: str  # in the reader's language
     author: str | None = None  # display name, None when anonymous or not relevant
     votes: int = 0
+    note: str | None = None  # e.g. "3 arbetsdagar kvar · Cecilia" in the coach's queue
+    menu: Select | None = None  # acting on this idea in one step (the queue's lines)
+
+
+@dataclass(slots=True)
+class ChartPoint:
+    label: str
+    value: float
+
+
+@dataclass(slots=True)
+class Chart:
+    """A picture of figures for platforms that can draw one (Teams' chart elements, a PNG in Slack). The same
+    figures are always in the reply's text and fields as well."""
+
+    kind: str  # bar | line | donut
+    title: str
+    points: list[ChartPoint]
+    x_title: str | None = None
+    y_title: str | None = None
 
 
 @dataclass(slots=True)
@@ -103,6 +147,8 @@ class Reply:
     # What the person's own action just did ("#12 är nu i Bedömning"), shown above the idea it changed. Only
     # the person who acted should read it: a card others can see drops it.
     notice: str | None = None
+    selects: list[Select] = field(default_factory=list)  # choice controls beside the buttons
+    charts: list[Chart] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -112,8 +158,11 @@ class Reply:
         data = dict(data)
         data["kind"] = ReplyKind(data["kind"])
         data["fields"] = [Field(**f) for f in data.get("fields", [])]
-        data["ideas"] = [IdeaLine(**i) for i in data.get("ideas", [])]
+        data["ideas"] = [_idea_line(i) for i in data.get("ideas", [])]
         data["buttons"] = [Button(**b) for b in data.get("buttons", [])]
+        data["selects"] = [_select(s) for s in data.get("selects", [])]
+        data["charts"] = [Chart(**{**c, "points": [ChartPoint(**p) for p in c.get("points", [])]})
+                          for c in data.get("charts", [])]
         form = data.get("form")
         if form is not None:
             form = dict(form)
@@ -136,7 +185,19 @@ class Reply:
             lines.append(self.ideas_heading)
         for i in self.ideas:
             who = f" – {i.author}" if i.author else ""
-            lines.append(f"  #{i.number} {i.title} [{i.stage_label}]{who}")
+            note = f" · {i.note}" if i.note else ""
+            lines.append(f"  #{i.number} {i.title} [{i.stage_label}]{who}{note}")
         for name, message in self.errors.items():
             lines.append(f"  {name}: {message}")
         return "\n".join(lines)
+
+
+def _select(data: dict[str, Any]) -> Select:
+    return Select(**{**data, "options": [Option(**o) for o in data.get("options", [])]})
+
+
+def _idea_line(data: dict[str, Any]) -> IdeaLine:
+    data = dict(data)
+    if data.get("menu") is not None:
+        data["menu"] = _select(data["menu"])
+    return IdeaLine(**data)

@@ -14,7 +14,15 @@ from bot.core import forms as idea_forms
 from bot.core import ideas, links, views
 from bot.core.clock import Clock
 from bot.core.context import Actor, Context, Origin
-from bot.core.extensions import ACTIONS, COMMANDS, REACTION_HANDLERS, THREAD_HANDLERS, load_features
+from bot.core.extensions import (
+    ACTIONS,
+    COMMANDS,
+    MESSAGE_HANDLERS,
+    REACTION_HANDLERS,
+    THREAD_HANDLERS,
+    form_handler,
+    load_features,
+)
 from bot.core.grammar import Command, parse, parse_number, strip_prefix
 from bot.core.i18n import language, t
 from bot.core.replies import ActionId, Reply, ReplyKind
@@ -28,7 +36,8 @@ T = TypeVar("T")
 F = TypeVar("F")
 
 # Actions whose answer is the idea as it is after the change.
-SHOW_AFTER = frozenset({ActionId.SET_STAGE, ActionId.REQUEST_INFO, ActionId.TAKE_OWNERSHIP, ActionId.VOTE})
+SHOW_AFTER = frozenset({ActionId.SET_STAGE, ActionId.REQUEST_INFO, ActionId.TAKE_OWNERSHIP, ActionId.VOTE,
+                        ActionId.HANDOVER})
 
 LOCAL_ORG = "local"
 
@@ -66,7 +75,8 @@ class Core:
                                           display_name=actor.display_name, locale=actor.locale,
                                           timezone=actor.timezone, now=now)
             lang = language(actor.locale or person.locale, language(self.settings.default_locale))
-            yield Context(session, org, person, lang, self.settings.max_idea_length, now, forms, self.settings.timezone)
+            yield Context(session, org, person, lang, self.settings.max_idea_length, now, forms, self.settings.timezone,
+                          headcount=self.settings.headcount)
 
     def _attempt(self, run: Callable[[], T], failed: Callable[[], F], platform: str) -> T | F:
         """The one error path of every public method: a transient database failure (deadlock, lock timeout)
@@ -158,6 +168,10 @@ class Core:
         else:
             command = parse(text)
         if not capture and reply is None and command.name in ("capture", "guided"):
+            for handler in MESSAGE_HANDLERS:  # e.g. the author's answer to a coach's question
+                answered = handler(ctx, stripped, origin)
+                if answered is not None:
+                    return answered
             return Reply(ReplyKind.HELP, t(ctx.lang, "hint.text"), title=t(ctx.lang, "hint.title"), locale=ctx.lang)
         if idea_forms.has_guided(ctx):
             idea_forms.cancel_guided(ctx)  # an explicit command means the person moved on
@@ -193,6 +207,11 @@ class Core:
     def handle_action(self, actor: Actor, action_id: str, value: str, origin: Origin | None = None) -> Reply:
         """A button. An action that changes an idea answers with the idea as it is now (what happened in
         `notice`), in the action's own transaction, the same on every platform."""
+
+        if action_id == ActionId.MENU:  # one choice in a menu of actions: "<action id>|<value>"
+            action_id, _, value = value.partition("|")
+            if action_id == ActionId.MENU:
+                action_id = ""
 
         def work(ctx: Context) -> Reply:
             reply = self._action(ctx, action_id, value)
@@ -236,6 +255,9 @@ class Core:
 
     def submit_form(self, actor: Actor, values: Mapping[str, object], origin: Origin | None = None, *,
                     idea_number: int | None = None, context: str = "") -> Reply:
+        handler = form_handler(context)
+        if handler is not None:  # a feature's own form (a question to the author, a reason for declining)
+            return self._run(actor, lambda ctx: handler(ctx, dict(values), context), forms=True)
         return self._run(actor, lambda ctx: idea_forms.submit_form(ctx, values, origin, idea_number=idea_number,
                                                               context=context), forms=True)
 
@@ -263,12 +285,13 @@ class Core:
         return self._run(actor, lambda ctx: ideas.comment(ctx, number, text, origin))
 
     def home(self, actor: Actor) -> list[Reply]:
-        """The App Home / personal tab: own ideas, and for coaches the ideas waiting for feedback."""
+        """The App Home / personal tab: own ideas, and for coaches their queue (bot.core.feedback)."""
+        from bot.core.feedback import queue
 
         def work(ctx: Context) -> list[Reply]:
             sections = [ideas.own_ideas(ctx)]
             if ideas.is_coach(ctx):
-                sections.append(ideas.waiting(ctx))
+                sections.append(queue(ctx))
             return sections
 
         result = self._run(actor, work)

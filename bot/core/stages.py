@@ -34,6 +34,11 @@ STAGES: tuple[Stage, ...] = (
 BY_CODE = {s.code: s for s in STAGES}
 # Stages a coach can move an idea to with a button (declining needs a reason, so it goes by command).
 BUTTON_STAGES = ("in_review", "needs_info", "pilot", "implemented", "spread", "parked", "referred")
+# Stages offered in a coach's status choice: declining asks for the reason in a form.
+CHOOSABLE_STAGES = (*BUTTON_STAGES, "declined")
+# Decided stages (for the figures): the idea's question is answered one way or another.
+DECIDED_STAGES = ("implemented", "spread", "referred", "declined")
+IMPLEMENTED_STAGES = ("implemented", "spread")
 
 
 def _key(text: str) -> str:

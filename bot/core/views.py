@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.core.i18n import t
-from bot.core.replies import ActionId, Button, Field, Form, FormField, IdeaLine, Reply, ReplyKind
-from bot.core.stages import BUTTON_STAGES, STAGES, stage_label
+from bot.core.replies import ActionId, Button, Field, Form, FormField, IdeaLine, Option, Reply, ReplyKind, Select
+from bot.core.stages import CHOOSABLE_STAGES, STAGES, stage_label
 from storage.models import Comment, Idea, Person, StageChange
 
 
@@ -52,7 +52,10 @@ def captured(idea: Idea, similar: Sequence[Idea], lang: str, *, again: bool = Fa
 
 def idea_detail(idea: Idea, lang: str, *, author: Person | None, votes: int,
                 history: Sequence[tuple[StageChange, Person | None]],
-                comments: Sequence[tuple[Comment, Person]], is_coach: bool) -> Reply:
+                comments: Sequence[tuple[Comment, Person]], is_coach: bool, owner: Person | None = None,
+                promised: str | None = None, coaches: Sequence[Person] = (), viewer_id: int | None = None) -> Reply:
+    """One idea. A coach's card acts in one step and keeps to six top-level actions (Teams shows no more):
+    +1, Ta ansvar, Fråga idégivaren, Kommentera, and two choices (status, hand over)."""
     fields = [Field(t(lang, "field.stage"), stage_label(idea.stage, lang))]
     for key in ("problem", "benefit", "unit"):
         value = getattr(idea, key)
@@ -62,6 +65,9 @@ def idea_detail(idea: Idea, lang: str, *, author: Person | None, votes: int,
                         t(lang, "show.anonymous") if idea.anonymous else display_name(author)))
     if idea.original_author:
         fields.append(Field(t(lang, "field.original_author"), idea.original_author))
+    fields.append(Field(t(lang, "field.owner"), display_name(owner) if owner else t(lang, "owner.none")))
+    if promised and idea.first_feedback_at is None:
+        fields.append(Field(t(lang, "field.due"), promised))
     fields.append(Field(t(lang, "field.votes"), str(votes)))
     if idea.source_link:
         fields.append(Field(t(lang, "field.source"), idea.source_link))
@@ -76,15 +82,40 @@ def idea_detail(idea: Idea, lang: str, *, author: Person | None, votes: int,
         lines.append(line)
     fields.append(Field(t(lang, "field.history"), "\n".join(lines)))
     if comments:
-        fields.append(Field(t(lang, "field.comments"),
-                            "\n".join(f"{display_name(p)}: {c.text}" for c, p in comments[-10:])))
-    buttons = [Button(t(lang, "button.vote"), ActionId.VOTE, str(idea.number))]
+        fields.append(Field(t(lang, "field.comments"), "\n".join(
+            f"{commenter_name(idea, p, lang)}: {c.text}" for c, p in comments[-10:])))
+    number = str(idea.number)
+    buttons = [Button(t(lang, "button.vote"), ActionId.VOTE, number)]
+    selects: list[Select] = []
     if is_coach:
-        buttons.append(Button(t(lang, "button.take"), ActionId.TAKE_OWNERSHIP, str(idea.number)))
-        buttons += [Button(stage_label(code, lang), ActionId.SET_STAGE, f"{idea.number}:{code}")
-                    for code in BUTTON_STAGES if code != idea.stage]
+        if owner is None or owner.id != viewer_id:
+            buttons.append(Button(t(lang, "button.take"), ActionId.TAKE_OWNERSHIP, number))
+        buttons += [Button(t(lang, "button.ask"), ActionId.ASK, number),
+                    Button(t(lang, "button.comment"), ActionId.COMMENT, number)]
+        selects.append(Select(ActionId.SET_STAGE, t(lang, "select.stage"),
+                              [Option(stage_label(code, lang), f"{number}:{code}") for code in CHOOSABLE_STAGES
+                               if code != idea.stage], t(lang, "select.stage_placeholder"), value=number))
+        others = [c for c in coaches if owner is None or c.id != owner.id]
+        if others:
+            selects.append(Select(ActionId.HANDOVER, t(lang, "select.handover"),
+                                  [Option(display_name(c), f"{number}:{c.id}") for c in others[:100]],
+                                  t(lang, "select.handover_placeholder"), value=number))
     return Reply(ReplyKind.IDEA, idea.text, title=t(lang, "show.title", number=idea.number, title=idea.title),
-                 fields=fields, buttons=buttons, idea_number=idea.number, locale=lang)
+                 fields=fields, buttons=buttons, selects=selects, idea_number=idea.number, locale=lang)
+
+
+def commenter_name(idea: Idea, person: Person, lang: str) -> str:
+    """Who wrote a comment; the author of an anonymous idea stays anonymous in their own answers."""
+    if idea.anonymous and person.id == idea.author_id:
+        return t(lang, "author.anonymous")
+    return display_name(person)
+
+
+def text_form(title: str, label: str, submit: str, context: str, *, idea_number: int, max_length: int = 2000) -> Form:
+    """A one-field form (a question, a comment, a reason). Its field is named `text`, which every platform's
+    form submission carries."""
+    return Form(title=title, submit_label=submit, idea_number=idea_number, context=context,
+                fields=[FormField("text", label, kind="multiline", required=True, max_length=max_length)])
 
 
 def idea_form(lang: str, *, idea: Idea | None = None, values: dict[str, object] | None = None,

@@ -18,15 +18,16 @@ from bot.core import Actor, Core
 from bot.core.context import Origin
 from bot.core.grammar import parse_number
 from bot.core.i18n import language, t
-from bot.core.replies import Reply, ReplyKind
+from bot.core.replies import Reply, ReplyKind, Select
 from bot.shell.forms import FormFilling
-from bot.shell.rendering import render, shell_help
+from bot.shell.rendering import controls, render, shell_help
 from bot.shell.sender import CHANNEL, PLATFORM, Shown, Transcript, idea_ref
 
 log = logging.getLogger(__name__)
 
 # `:3`, `:react 12 +1`, `:as bertil`: a colon and a letter or digit. ":-)" is not a verb, it is a message.
-VERB = re.compile(r"^:(\w+)(?:\s+(.*))?$", re.DOTALL)
+VERB = re.compile(r"^:(\w+(?:\.\d+)?)(?:\s+(.*))?$", re.DOTALL)
+CHOICE = re.compile(r"^(\d+)\.(\d+)$")
 LABEL = re.compile(r"^m\d+$", re.IGNORECASE)
 ADD = frozenset({"+1", "+", "👍"})
 REMOVE = frozenset({"-1", "-"})
@@ -124,6 +125,8 @@ class Console:
     def _verb(self, name: str, args: str) -> Reply:
         if name.isdigit():
             return self.press(int(name), args or None)
+        if choice := CHOICE.match(name):
+            return self.press(int(choice.group(1)), args or None, option=int(choice.group(2)))
         if name == "react":
             words = args.split()
             if not 1 <= len(words) <= 2 or (len(words) == 2 and words[1] not in ADD | REMOVE):
@@ -157,8 +160,9 @@ class Console:
             return self._note("shell.form.busy", ReplyKind.ERROR)
         return self._show(self.core.handle_message(self.actor, text))
 
-    def press(self, number: int, ref: str | None = None) -> Reply:
-        """Button `number` (from 1) of the latest message shown to the current person, or of message `ref`."""
+    def press(self, number: int, ref: str | None = None, *, option: int | None = None) -> Reply:
+        """Button `number` (from 1) of the latest message shown to the current person, or of message `ref`; a
+        choice (a select) takes `option` too, as a platform's menu would send the chosen value."""
         if self.form is not None:
             return self._note("shell.form.busy", ReplyKind.ERROR)
         if ref is None:
@@ -172,14 +176,22 @@ class Console:
             shown = target.shown or self.transcript.latest_showing(self.name, target.idea_number or 0)
             if shown is None:
                 return self._note("shell.idea_not_shown", ReplyKind.ERROR, number=target.idea_number)
-        buttons = shown.reply.buttons
-        if not buttons:
+        pressable = controls(shown.reply)
+        if not pressable:
             return self._note("shell.no_buttons", ReplyKind.ERROR)
-        if not 1 <= number <= len(buttons):
-            return self._note("shell.no_such_button", ReplyKind.ERROR, number=number, count=len(buttons))
-        button = buttons[number - 1]
+        if not 1 <= number <= len(pressable):
+            return self._note("shell.no_such_button", ReplyKind.ERROR, number=number, count=len(pressable))
+        control = pressable[number - 1]
+        if isinstance(control, Select):
+            if option is None or not 1 <= option <= len(control.options):
+                return self._note("shell.choose_option", ReplyKind.ERROR, number=number, count=len(control.options))
+            value = control.options[option - 1].value
+        elif option is not None:
+            return self._note("shell.not_a_choice", ReplyKind.ERROR, number=number)
+        else:
+            value = control.value
         origin = Origin(channel=CHANNEL, message_ref=shown.message_ref)
-        return self._show(self.core.handle_action(self.actor, button.action_id, button.value, origin))
+        return self._show(self.core.handle_action(self.actor, control.action_id, value, origin))
 
     def react(self, ref: str, *, added: bool = True) -> Reply:
         """A thumbs-up added to (or taken back from) a message: a vote on an idea's, engagement with a nudge."""

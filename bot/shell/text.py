@@ -15,6 +15,7 @@ register({
         "shell.help.title": "I shellet kan du också",
         "shell.help.text": (
             ":1, :2 … – tryck på knapp 1, 2 … i det senaste meddelandet till dig (:2 m3 – i meddelande m3)\n"
+            ":4.2 – välj alternativ 2 i val 4 (t.ex. en ny status)\n"
             ":react REF [+1|-1] – reagera med tummen upp på ett meddelande (-1 tar bort reaktionen)\n"
             ":thread REF <text> – svara i ett meddelandes tråd\n"
             ":as NAMN [sv|en] – byt person: du blir shell:NAMN\n"
@@ -27,6 +28,8 @@ register({
         "shell.unknown_verb": "Okänt shellkommando ”:{verb}”. Skriv :hjälp för att se vad shellet kan.",
         "shell.nothing_shown": "Du har inte fått något meddelande än, så det finns ingen knapp att trycka på.",
         "shell.no_buttons": "Meddelandet har inga knappar.",
+        "shell.choose_option": ":{number} är ett val: skriv :{number}.1 … :{number}.{count} för det du väljer.",
+        "shell.not_a_choice": ":{number} är en knapp, inget val: skriv :{number}.",
         "shell.no_such_button": "Det finns ingen knapp {number}. Välj en knapp mellan 1 och {count}.",
         "shell.unknown_ref": "”{ref}” är inget meddelande i shellet. Skriv ett idénummer (12) eller ett "
                              "utskick (m3).",
@@ -69,6 +72,7 @@ register({
         "shell.help.title": "In the shell you can also",
         "shell.help.text": (
             ":1, :2 … – press button 1, 2 … of the latest message to you (:2 m3 – of message m3)\n"
+            ":4.2 – pick option 2 of choice 4 (a new stage, say)\n"
             ":react REF [+1|-1] – react with a thumbs-up to a message (-1 takes the reaction back)\n"
             ":thread REF <text> – reply in a message's thread\n"
             ":as NAME [sv|en] – switch person: you become shell:NAME\n"
@@ -81,6 +85,8 @@ register({
         "shell.unknown_verb": "Unknown shell command “:{verb}”. Type :help to see what the shell can do.",
         "shell.nothing_shown": "You have had no message yet, so there is no button to press.",
         "shell.no_buttons": "That message has no buttons.",
+        "shell.choose_option": ":{number} is a choice: write :{number}.1 … :{number}.{count} for the one you pick.",
+        "shell.not_a_choice": ":{number} is a button, not a choice: write :{number}.",
         "shell.no_such_button": "There is no button {number}. Choose a button from 1 to {count}.",
         "shell.unknown_ref": "“{ref}” is not a message in the shell. Write an idea number (12) or a delivery (m3).",
         "shell.idea_not_shown": "No message in the shell shows idea #{number}. Show it first with /idea show {number}.",

@@ -12,7 +12,7 @@ import json
 import re
 from typing import Any
 
-from bot.core.replies import ActionId, Button, Form, FormField, Reply, ReplyKind
+from bot.core.replies import ActionId, Button, Form, FormField, Reply, ReplyKind, Select
 
 MESSAGE_BLOCKS = 50
 VIEW_BLOCKS = 100  # modals and the Home tab
@@ -86,6 +86,24 @@ def button_element(button: Button, index: int) -> dict[str, Any]:
     return element
 
 
+OPTION_TEXT = 75
+OPTION_VALUE = 150
+OPTIONS_PER_SELECT = 100
+
+
+def select_element(select: Select, index: int) -> dict[str, Any]:
+    """A choice as a static_select: Slack sends the action as soon as an option is chosen, with the option's
+    value in `selected_option.value` (bot.slack.listeners passes that on as the action's value)."""
+    element: dict[str, Any] = {
+        "type": "static_select",
+        "action_id": f"{select.action_id}#{index}",
+        "placeholder": plain(select.placeholder or select.label, PLACEHOLDER_TEXT),
+        "options": [{"text": plain(o.label, OPTION_TEXT), "value": o.value[:OPTION_VALUE]}
+                    for o in select.options[:OPTIONS_PER_SELECT]],
+    }
+    return element
+
+
 def base_action_id(action_id: str) -> str:
     return action_id.split("#", 1)[0]
 
@@ -133,13 +151,22 @@ def reply_blocks(reply: Reply) -> list[dict[str, Any]]:
         blocks.append({"type": "section", "fields": [{"type": "mrkdwn", "text": t} for t in chunk]})
     if reply.ideas and reply.ideas_heading:
         blocks.append(section(f"*{mrkdwn(reply.ideas_heading, 200)}*"))
-    blocks.extend(_pack_lines(_idea_lines(reply)))
+    if any(line.menu is not None and line.menu.options for line in reply.ideas):
+        # Each idea its own section with its menu beside it: the coach's queue acts in one step per line.
+        for n, (line, text) in enumerate(zip(reply.ideas, _idea_lines(reply), strict=True)):
+            note = f"\n{mrkdwn(line.note, 300)}" if line.note else ""
+            block = section(text + note)
+            if line.menu is not None and line.menu.options:
+                block["accessory"] = select_element(line.menu, 100 + n)
+            blocks.append(block)
+    else:
+        blocks.extend(_pack_lines(_idea_lines(reply)))
     if reply.errors:
         blocks.append(section("\n".join(f":warning: {mrkdwn(m, 500)}" for m in reply.errors.values())))
-    buttons = reply.buttons
-    for start in range(0, len(buttons), ELEMENTS_PER_ACTIONS):
-        chunk = buttons[start : start + ELEMENTS_PER_ACTIONS]
-        blocks.append({"type": "actions", "elements": [button_element(b, start + i) for i, b in enumerate(chunk)]})
+    elements = [button_element(b, i) for i, b in enumerate(reply.buttons)]
+    elements += [select_element(s, len(reply.buttons) + i) for i, s in enumerate(reply.selects) if s.options]
+    for start in range(0, len(elements), ELEMENTS_PER_ACTIONS):
+        blocks.append({"type": "actions", "elements": elements[start : start + ELEMENTS_PER_ACTIONS]})
     return blocks
 
 

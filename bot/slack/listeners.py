@@ -82,6 +82,23 @@ class SlackListeners:
             await self._open_form(client, command["trigger_id"], reply, where)
             return
         await respond(response_type="ephemeral", **blocks.message(reply))
+        if reply.charts:
+            await self._share_chart(client, actor, reply)
+
+    async def _share_chart(self, client: AsyncWebClient, actor: Actor, reply: Reply) -> None:
+        """Slack has no chart blocks: the charts go as one PNG into the person's own conversation with the bot
+        (never the channel the command was typed in; the figures are for them). The ephemeral answer already
+        holds the same figures as text, so a failed upload loses nothing."""
+        from bot.slack.charts import chart_png
+
+        png = await asyncio.to_thread(chart_png, reply.charts, self.core.settings.chart_font)
+        title = reply.title or "Idéslussen"
+        try:
+            await client.files_upload_v2(content=png, filename="idesluss-statistik.png", title=title,
+                                         alt_txt=blocks.cut(reply.text, 1000), channels=[actor.user_id],
+                                         initial_comment=blocks.mrkdwn(title, 1000))
+        except Exception:
+            log.warning("slack: the chart could not be uploaded; the figures were sent as text", exc_info=True)
 
     async def _open_form(self, client: AsyncWebClient, trigger_id: str, reply: Reply, where: dict[str, Any]) -> None:
         assert reply.form is not None
@@ -129,7 +146,8 @@ class SlackListeners:
         message_ts = container.get("message_ts")
         origin = Origin(channel=channel, message_ref=message_ts,
                         dedup_key=f"slack:action:{actor.user_id}:{act.get('action_ts')}")
-        reply = await self.call(self.core.handle_action, actor, action_id, act.get("value") or "", origin=origin)
+        value = act.get("value") or (act.get("selected_option") or {}).get("value") or ""  # a button or a choice
+        reply = await self.call(self.core.handle_action, actor, action_id, value, origin=origin)
         if reply.kind == ReplyKind.OPEN_FORM and reply.form:
             await self._open_form(client, body["trigger_id"], reply, {"ru": body.get("response_url"), "ch": channel})
         elif container.get("type") == "view" and (body.get("view") or {}).get("type") == "home":

@@ -21,6 +21,7 @@ from bot.core.replies import Reply, ReplyKind
 from bot.teams import extension
 from bot.teams.cards import (
     FORM_SUBMIT,
+    chosen_value,
     form_card,
     invoke_card_response,
     invoke_message_response,
@@ -236,7 +237,7 @@ class TeamsBot:
                 lambda: self.core.submit_form(actor, values, self._origin(activity),
                                               idea_number=int(number) if number not in (None, "") else None,
                                               context=str(data.get("context") or "")))
-        value = str(data.get("value") or "")
+        value = chosen_value(data)  # a button's value, or the option chosen in its ChoiceSet
         reply = await asyncio.to_thread(self.core.handle_action, actor, action_id, value, self._origin(activity))
         if conversation_type(activity) != PERSONAL:
             reply.notice = None  # the pressed card may be shared in a channel: what "you" did is not for everyone

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from bot.core.replies import ActionId, Form, Reply, ReplyKind
+from bot.core.replies import ActionId, Chart, Form, Reply, ReplyKind, Select
 from bot.teams.strings import chrome
 
 CARD_VERSION = "1.5"
@@ -62,6 +62,55 @@ def dialog_action(title: str, action_id: str, value: str = "") -> dict[str, Any]
             "data": {"msteams": {"type": "task/fetch"}, "action_id": action_id, "value": value}}
 
 
+CHOICE_KEY = "choice"  # in an Action.Execute's data: the id of the Input.ChoiceSet whose value it sends
+
+
+def choice_input(select: Select, input_id: str) -> dict[str, Any]:
+    return {"type": "Input.ChoiceSet", "id": input_id, "style": "compact", "label": select.label,
+            "placeholder": select.placeholder or select.label,
+            "choices": [{"title": o.label, "value": o.value} for o in select.options]}
+
+
+def choice_action(select: Select, input_id: str) -> dict[str, Any]:
+    """The one button that sends the ChoiceSet's value: Teams merges the inputs into `data`, and the adapter
+    hands the core the chosen value (or `select.value` when nothing was chosen)."""
+    return execute_action(select.label, select.action_id, select.value, **{CHOICE_KEY: input_id})
+
+
+def chosen_value(data: dict[str, Any]) -> str:
+    """The value a pressed button stands for: the chosen option of its ChoiceSet, if it has one."""
+    input_id = data.get(CHOICE_KEY)
+    chosen = data.get(input_id) if isinstance(input_id, str) else None
+    return str(chosen or data.get("value") or "")
+
+
+def _number(value: float) -> float | int:
+    return int(value) if float(value).is_integer() else round(value, 2)
+
+
+def chart_element(chart: Chart) -> dict[str, Any]:
+    """Teams' chart elements (Chart.VerticalBar, Chart.Line, Chart.Donut), each with a text fallback for
+    clients that draw no charts: the same figures as words."""
+    fallback = _text(f"{chart.title}: " + ", ".join(f"{p.label} {_number(p.value)}" for p in chart.points),
+                     isSubtle=True)
+    element: dict[str, Any]
+    if chart.kind == "line":
+        element = {"type": "Chart.Line", "title": chart.title,
+                   "data": [{"legend": chart.title, "values": [{"x": p.label, "y": _number(p.value)}
+                                                               for p in chart.points]}]}
+    elif chart.kind == "donut":
+        element = {"type": "Chart.Donut", "title": chart.title,
+                   "data": [{"legend": p.label, "value": _number(p.value)} for p in chart.points]}
+    else:
+        element = {"type": "Chart.VerticalBar", "title": chart.title,
+                   "data": [{"x": p.label, "y": _number(p.value)} for p in chart.points]}
+    for key, value in (("xAxisTitle", chart.x_title), ("yAxisTitle", chart.y_title)):
+        if value and chart.kind != "donut":
+            element[key] = value
+    element["fallback"] = fallback
+    return element
+
+
 def reply_card(reply: Reply) -> dict[str, Any]:
     """Any reply as a card; a reply that asks for the form gets the form."""
     if reply.form is not None and reply.kind in (ReplyKind.OPEN_FORM, ReplyKind.ERROR):
@@ -80,16 +129,31 @@ def reply_card(reply: Reply) -> dict[str, Any]:
                      "facts": [{"title": escape(f.label), "value": escape(f.value)} for f in reply.fields]})
     if reply.ideas and reply.ideas_heading:
         body.append(_text(reply.ideas_heading, weight="Bolder"))
-    for line in reply.ideas[:MAX_LINES]:
+    for n, line in enumerate(reply.ideas[:MAX_LINES]):
         who = f" – {line.author}" if line.author else ""
         votes = f" · {chrome('votes', reply.locale, n=line.votes)}" if line.votes else ""
-        body.append(_text(f"#{line.number} {line.title} [{line.stage_label}]{who}{votes}", spacing="Small"))
+        note = f" · {line.note}" if line.note else ""
+        text = _text(f"#{line.number} {line.title} [{line.stage_label}]{who}{votes}{note}", spacing="Small")
+        if line.menu is None or not line.menu.options:
+            body.append(text)
+            continue
+        input_id = f"choice.line{n}"  # each line acts on its own idea, in one step
+        body.append({"type": "Container", "separator": True, "items": [
+            text, choice_input(line.menu, input_id),
+            {"type": "ActionSet", "actions": [choice_action(line.menu, input_id)]}]})
     if len(reply.ideas) > MAX_LINES:
         body.append(_text(chrome("more", reply.locale, n=len(reply.ideas) - MAX_LINES), isSubtle=True))
+    for chart in reply.charts:
+        if chart.points:
+            body.append(chart_element(chart))
     for name, message in reply.errors.items():
         body.append(_text(f"{name}: {message}", color="Attention"))
     actions = [dialog_action(b.label, b.action_id, b.value) if b.action_id in DIALOG_ACTIONS
                else execute_action(b.label, b.action_id, b.value, b.style) for b in reply.buttons]
+    for n, select in enumerate(s for s in reply.selects if s.options):
+        input_id = f"choice.{n}"
+        body.append(choice_input(select, input_id))
+        actions.append(choice_action(select, input_id))
     return _card(body or [_text(reply.plain_text() or " ")], actions)
 
 

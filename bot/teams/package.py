@@ -30,6 +30,8 @@ COMMANDS = [
     ("idé lista", "Dina idéer och deras status", "idea list", "Your ideas and their status"),
     ("idé sök", "Sök bland organisationens idéer", "idea search", "Search the organisation's ideas"),
     ("idé visa", "Visa en idé med historik: idé visa <nr>", "idea show", "Show an idea: idea show <no>"),
+    ("idé kö", "Idécoacher: idéer som väntar på dig", "idea queue", "Coaches: ideas waiting for you"),
+    ("idé statistik", "Idéslussen i siffror", "idea stats", "The idea sluice in figures"),
     ("idé hjälp", "Så fungerar idéslussen", "idea help", "How the idea sluice works"),
 ]
 

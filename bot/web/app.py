@@ -47,7 +47,8 @@ def create_app(runtime: Runtime, *, run_scheduler: bool = False) -> Starlette:
         return JSONResponse(status)
 
     async def metrics_endpoint(request: Request) -> Response:
-        return Response(metrics.render(), media_type=metrics.content_type)
+        # The figures' gauges ask the database (cached): off the event loop.
+        return Response(await asyncio.to_thread(metrics.render), media_type=metrics.content_type)
 
     routes += [Route("/healthz", healthz, methods=["GET"]), Route("/metrics", metrics_endpoint, methods=["GET"])]
 

@@ -8,9 +8,11 @@ random URLs cannot blow up the number of series.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.core import GaugeMetricFamily
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
@@ -39,6 +41,53 @@ class Metrics:
 
     def render(self) -> bytes:
         return generate_latest(self.registry)
+
+    def watch_figures(self, compute: Callable[[], list[dict[str, Any]]], clock: Callable[[], float], *,
+                      ttl: float = 60.0) -> None:
+        """Expose the programme's key figures (the default 90-day period, per organisation) as gauges,
+        computed from the database at scrape time and cached for `ttl` seconds (a constant number of queries
+        per organisation, however often Prometheus asks)."""
+        self.registry.register(FiguresCollector(compute, clock, ttl))
+
+
+# (gauge name, JSON field of bot.core.figures.Report, help)
+FIGURE_GAUGES = (
+    ("idesluss_ideas_received", "ideas", "Ideas received in the last 90 days."),
+    ("idesluss_participation_ratio", "participation_rate", "Share of people who submitted an idea, last 90 days."),
+    ("idesluss_first_feedback_in_time_ratio", "first_feedback_in_time_rate",
+     "Share of decided promises answered on time, ideas of the last 90 days."),
+    ("idesluss_first_feedback_median_working_days", "median_days_to_first_feedback",
+     "Median working days to first feedback, ideas of the last 90 days."),
+    ("idesluss_first_feedback_p90_working_days", "p90_days_to_first_feedback",
+     "90th percentile of working days to first feedback, ideas of the last 90 days."),
+    ("idesluss_ideas_overdue", "overdue", "Ideas past their promised date without first feedback, now."),
+    ("idesluss_implemented_ratio", "implemented_rate", "Share of ideas decided in the last 90 days that were "
+                                                       "implemented or spread."),
+)
+
+
+class FiguresCollector:
+    def __init__(self, compute: Callable[[], list[dict[str, Any]]], clock: Callable[[], float], ttl: float) -> None:
+        self.compute, self.clock, self.ttl = compute, clock, ttl
+        self._cached: tuple[float, list[dict[str, Any]]] | None = None
+
+    def describe(self) -> list[GaugeMetricFamily]:
+        return []  # nothing at registration: the database is asked only when scraped
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        now = self.clock()
+        if self._cached is None or now - self._cached[0] > self.ttl:
+            try:
+                self._cached = (now, self.compute())
+            except Exception:  # a database hiccup must not break the whole scrape
+                self._cached = (now, self._cached[1] if self._cached else [])
+        for name, key, help_text in FIGURE_GAUGES:
+            family = GaugeMetricFamily(name, help_text, labels=["organisation"])
+            for report in self._cached[1]:
+                value = report.get(key)
+                if value is not None:
+                    family.add_metric([str(report["organisation"])], float(value))
+            yield family
 
 
 class MetricsMiddleware:

@@ -1,8 +1,10 @@
 """A stand-in for Slack's Web API: a real HTTP server on 127.0.0.1, port 0.
 
 It records every call (method, arguments, headers) and answers with the JSON Slack documents for each
-method. A test can queue failures (a 429 with Retry-After, `channel_not_found`, a 500) for a method. It
-also plays the `response_url` endpoint (`/response/<id>`), so ephemeral answers are recorded too.
+method, including the file upload: files.getUploadURLExternal hands out an upload URL on this server (its
+POSTed bytes are kept in `uploads`), then files.completeUploadExternal. A test can queue failures (a 429
+with Retry-After, `channel_not_found`, a 500) for a method. It also plays the `response_url` endpoint
+(`/response/<id>`), so ephemeral answers are recorded too.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ class SlackStandIn:
     def __init__(self) -> None:
         self.calls: list[Call] = []
         self.failures: dict[str, list[Failure]] = {}
+        self.uploads: dict[str, bytes] = {}  # file id -> the bytes POSTed to its upload URL
         self._ts = itertools.count(1)
         self.socket_url = ""  # what apps.connections.open hands out (Socket Mode tests)
         self._lock = threading.Lock()
@@ -108,6 +111,13 @@ class SlackStandIn:
             view = args.get("view")
             view = json.loads(view) if isinstance(view, str) else view or {}
             return {"ok": True, "view": {"id": f"V{next(self._ts):08d}", **view}}
+        if method == "files.getUploadURLExternal":
+            file_id = f"F{next(self._ts):08d}"
+            return {"ok": True, "file_id": file_id, "upload_url": f"{self.base}/upload/{file_id}"}
+        if method == "files.completeUploadExternal":
+            files = args.get("files")
+            files = json.loads(files) if isinstance(files, str) else files or []
+            return {"ok": True, "files": [{"id": f.get("id"), "title": f.get("title")} for f in files]}
         if method == "users.info":
             return {"ok": True, "user": {"id": args.get("user"), "locale": "sv-SE", "tz": "Europe/Stockholm"}}
         return {"ok": True}
@@ -142,6 +152,20 @@ class SlackStandIn:
 
             def _handle(self) -> None:
                 path = urlsplit(self.path).path
+                if path.startswith("/upload/"):  # files.getUploadURLExternal's upload URL: the raw bytes
+                    length = int(self.headers.get("Content-Length") or 0)
+                    data = self.rfile.read(length)
+                    with standin._lock:
+                        standin.uploads[path[len("/upload/"):]] = data
+                        standin.calls.append(Call("upload", {"file_id": path[len("/upload/"):], "length": len(data)},
+                                                  dict(self.headers.items())))
+                    body = f"OK - {len(data)}".encode()  # Slack answers the upload in plain text
+                    self.send_response(200)
+                    self.send_header("Content-Type", "text/plain; charset=utf-8")
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+                    return
                 args = self._args()
                 if path.startswith("/response/"):
                     method = "response_url"

@@ -33,6 +33,21 @@ def press(slack: SlackClient, action_id: str, value: str, user: str = AUTHOR, **
     assert slack.interaction(payload).status_code == 200
 
 
+def choose(slack: SlackClient, element: dict[str, Any], value: str, user: str = AUTHOR) -> None:
+    """Pick an option in a static_select, as Slack posts it: the value comes in `selected_option`."""
+    option = next(o for o in element["options"] if o["value"] == value)
+    payload = fixture_json("block_actions.json")
+    payload["user"] = {"id": user, "username": user.lower(), "team_id": "T061EG9R6"}
+    payload["team"] = {"id": "T061EG9R6", "domain": "example"}
+    payload["container"] = {"type": "message", "message_ts": "1548261231.000200", "channel_id": "CBR2V3XEX",
+                            "is_ephemeral": True}
+    payload["response_url"] = slack.standin.response_url(f"choice-{value}")
+    payload["actions"] = [{"type": "static_select", "action_id": element["action_id"], "block_id": "b1",
+                           "selected_option": option, "placeholder": element["placeholder"],
+                           "action_ts": "1548426417.840180"}]
+    assert slack.interaction(payload).status_code == 200
+
+
 def submission(slack_core, values: dict[str, Any], metadata: dict[str, Any], user: str = AUTHOR) -> dict[str, Any]:
     """A view_submission for our own modal, with `values` typed into it."""
     form = slack_core.open_form(Actor(platform="slack", user_id=user)).form
@@ -144,12 +159,11 @@ def test_author_gets_a_dm_when_a_coach_moves_the_idea_and_can_answer_in_its_thre
     capture(slack, "Gröna tak på bussholkarna")
     press(slack, "idea.show#2", "1", user=COACH)
     coach_view = slack.standin.wait_for("response_url", 2)[-1].args["blocks"]
-    stage_buttons = [e for b in coach_view if b["type"] == "actions" for e in b["elements"]
-                     if e["action_id"].startswith("idea.stage")]
-    assert stage_buttons, "a coach sees stage buttons"
-    in_review = next(b for b in stage_buttons if b["value"] == "1:in_review")
+    (stage_choice,) = [e for b in coach_view if b["type"] == "actions" for e in b["elements"]
+                       if e["action_id"].startswith("idea.stage")]
+    assert stage_choice["type"] == "static_select", "a coach chooses the stage in one control"
 
-    press(slack, in_review["action_id"], in_review["value"], user=COACH)
+    choose(slack, stage_choice, "1:in_review", user=COACH)
     slack.standin.wait_for("response_url", 3)
     result = asyncio.run(app.state.runtime.dispatcher().run_once())  # the app's own senders, as the scheduler gets them
     assert getattr(result, "sent", result) == 1

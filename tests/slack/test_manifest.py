@@ -48,7 +48,7 @@ def test_manifest_shortcut_events_and_minimal_scopes():
     assert sorted(data["settings"]["event_subscriptions"]["bot_events"]) == [
         "app_home_opened", "app_mention", "message.im", "reaction_added", "reaction_removed"]
     assert sorted(data["oauth_config"]["scopes"]["bot"]) == [
-        "app_mentions:read", "chat:write", "commands", "im:history", "reactions:read"]
+        "app_mentions:read", "chat:write", "commands", "files:write", "im:history", "reactions:read"]
     assert data["features"]["app_home"]["home_tab_enabled"] and data["features"]["app_home"]["messages_tab_enabled"]
     assert data["settings"]["interactivity"]["is_enabled"] is True
     assert data["settings"]["socket_mode_enabled"] is False

@@ -49,6 +49,19 @@ def test_metrics_count_requests_by_route_and_ideas_by_source(slack: SlackClient,
     assert 'route="other"' in text and "12345" not in text
 
 
+def test_metrics_show_the_programmes_key_figures_per_organisation(slack: SlackClient, served, clock):
+    slack.command("Idé som ingen svarar på")
+    slack.standin.wait_for("response_url")
+    clock.advance(17 * 86400)  # past the promise (ten working days)
+
+    text = httpx.get(f"{served.url}/metrics").text
+
+    assert 'idesluss_ideas_received{organisation="testkommun"} 1.0' in text
+    assert 'idesluss_ideas_overdue{organisation="testkommun"} 1.0' in text
+    assert 'idesluss_first_feedback_in_time_ratio{organisation="testkommun"} 0.0' in text
+    assert "idesluss_first_feedback_median_working_days" in text  # declared, no value until an idea is answered
+
+
 def test_every_response_carries_a_request_id(served):
     response = httpx.get(f"{served.url}/healthz", headers={"X-Request-Id": "probe-000042"})
 

@@ -47,11 +47,16 @@ def test_coach_moves_an_idea_with_a_card_button_and_gets_the_updated_card(teams_
 
     shown = _invoke_card(teams_bot.post(card_action(service_url, COACH, ActionId.SHOW,
                                                     {"action_id": ActionId.SHOW, "value": "1"})))
-    stage_buttons = [a for a in shown["actions"] if a["verb"] == ActionId.SET_STAGE]
-    assert stage_buttons and all(a["type"] == "Action.Execute" for a in stage_buttons)
-    in_review = next(a for a in stage_buttons if a["data"]["value"] == "1:in_review")
+    # The stage is one choice (Input.ChoiceSet) with one Action.Execute: at most six actions on the card.
+    assert len(shown["actions"]) <= 6
+    (change,) = [a for a in shown["actions"] if a["verb"] == ActionId.SET_STAGE]
+    (choices,) = [b for b in shown["body"] if b.get("id") == change["data"]["choice"]]
+    assert choices["type"] == "Input.ChoiceSet" and change["type"] == "Action.Execute"
+    assert "1:in_review" in [c["value"] for c in choices["choices"]]
 
-    updated = _invoke_card(teams_bot.post(card_action(service_url, COACH, in_review["verb"], in_review["data"])))
+    # Teams merges the card's inputs into the pressed action's data.
+    data = {**change["data"], choices["id"]: "1:in_review"}
+    updated = _invoke_card(teams_bot.post(card_action(service_url, COACH, change["verb"], data)))
 
     assert "Idé #1 har nu status Bedömning" in _texts(updated)
     (facts,) = [item["facts"] for item in updated["body"] if item["type"] == "FactSet"]

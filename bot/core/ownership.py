@@ -1,0 +1,69 @@
+"""Who handles an idea: chosen at capture, taken ("Ta ansvar") or handed to another coach.
+
+The rule at capture: the coach of the idea's unit (`idesluss coaches assign --unit`), else the coach of its
+pilot group (`idesluss groups set-coach`), else the organisation's coaches in turn. Nobody is given their
+own idea. Taking or handing over tells the author who handles it now; it is not feedback on the idea.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from bot.core import views
+from bot.core.context import Context
+from bot.core.i18n import language, t
+from bot.core.replies import ActionId, Button, Reply, ReplyKind
+from storage import feedback as store
+from storage import outbox
+from storage.ideas import set_owner
+from storage.models import Idea, Person
+
+
+def choose_owner(ctx: Context, idea: Idea) -> Person | None:
+    for found in (store.coach_of_unit(ctx.session, ctx.org.id, idea.unit), store.coach_of_groups(ctx.session, idea)):
+        if found is not None and found.id != idea.author_id:
+            return found
+    candidates = [p for p in store.coaches(ctx.session, ctx.org.id) if p.id != idea.author_id and not p.unreachable]
+    return store.next_in_turn(ctx.session, ctx.org, candidates)
+
+
+def tell_author(ctx: Context, idea: Idea, key: str, reply_for: Callable[[str], Reply]) -> None:
+    """Enqueue `reply_for(lang)` to the idea's author (unless they are the one acting), in this transaction."""
+    author = ctx.session.get(Person, idea.author_id)
+    if author is None or author.id == ctx.person.id:
+        return
+    reply = reply_for(language(author.locale, ctx.lang))
+    outbox.enqueue(ctx.session, outbox.NewMessage(
+        key=key, platform=author.platform, recipient=author.user_id, workspace=author.workspace,
+        payload=reply.to_dict(), org_id=ctx.org.id), now=ctx.now)
+
+
+def tell_person(ctx: Context, person: Person, key: str, reply: Reply) -> None:
+    outbox.enqueue(ctx.session, outbox.NewMessage(
+        key=key, platform=person.platform, recipient=person.user_id, workspace=person.workspace,
+        payload=reply.to_dict(), org_id=ctx.org.id), now=ctx.now)
+
+
+def change_owner(ctx: Context, idea: Idea, owner: Person) -> None:
+    """Set the responsible coach and tell the author who handles their idea now (and the new owner, when
+    someone else handed it to them)."""
+    if idea.owner_id == owner.id:
+        return
+    set_owner(ctx.session, idea, owner, now=ctx.now)
+    stamp = ctx.now.strftime("%Y%m%dT%H%M%S%f")
+    name = views.display_name(owner)
+
+    def for_author(lang: str) -> Reply:
+        return Reply(ReplyKind.NOTIFICATION, t(lang, "owner.notify.text", number=idea.number, title=idea.title,
+                                               coach=name),
+                     title=t(lang, "owner.notify.title", number=idea.number), idea_number=idea.number, locale=lang,
+                     buttons=[Button(t(lang, "button.show"), ActionId.SHOW, str(idea.number))])
+
+    tell_author(ctx, idea, f"owner:{idea.id}:{owner.id}:{stamp}", for_author)
+    if owner.id != ctx.person.id:
+        lang = language(owner.locale, ctx.lang)
+        tell_person(ctx, owner, f"handover:{idea.id}:{owner.id}:{stamp}", Reply(
+            ReplyKind.NOTIFICATION, t(lang, "handover.notify.text", who=views.display_name(ctx.person),
+                                      number=idea.number, title=idea.title),
+            title=t(lang, "handover.notify.title", number=idea.number), idea_number=idea.number, locale=lang,
+            buttons=[Button(t(lang, "button.show"), ActionId.SHOW, str(idea.number))]))

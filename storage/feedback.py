@@ -1,0 +1,256 @@
+"""Feedback: who owns an idea, the promise's date, the coach's queue, questions to the author, the ladder.
+
+Queries only; what the rules mean (which coach, which rung, what counts as feedback) is the core's and the
+scheduler's. Every function takes the caller's session and `now`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import or_, update
+from sqlmodel import Session, col, select
+
+from storage.db import insert_for
+from storage.models import (
+    FeedbackQuestion,
+    FeedbackStep,
+    GroupMember,
+    Idea,
+    Organisation,
+    Person,
+    PilotGroup,
+    Role,
+    UnitCoach,
+)
+from storage.text import clean_text, nfc
+
+
+def unit_key(unit: str | None) -> str:
+    return nfc(clean_text(unit)).casefold()
+
+
+# -- who may own ideas ----------------------------------------------------------------------------------
+
+
+def people_with_roles(session: Session, org_ids: Iterable[int], roles: Sequence[str]) -> dict[str, list[Person]]:
+    """role -> the people of these organisations who have it (any scope), by person id. One query."""
+    ids = list(set(org_ids))
+    result: dict[str, list[Person]] = {role: [] for role in roles}
+    if not ids:
+        return result
+    query = (select(Role.role, Person).join(Person, col(Person.id) == Role.person_id)
+             .where(col(Role.role).in_(list(roles)), col(Person.org_id).in_(ids)).order_by(col(Person.id)))
+    seen: set[tuple[str, int]] = set()
+    for role, person in session.exec(query).all():
+        if (role, person.id) not in seen:
+            seen.add((role, person.id))
+            result[role].append(person)
+    return result
+
+
+def coaches(session: Session, org_id: int) -> list[Person]:
+    return people_with_roles(session, [org_id], ["coach"])["coach"]
+
+
+def set_unit_coach(session: Session, org_id: int, unit: str, person: Person, *, now: datetime) -> UnitCoach:
+    key = unit_key(unit)
+    row = session.exec(select(UnitCoach).where(UnitCoach.org_id == org_id, UnitCoach.unit_key == key)).first()
+    if row is None:
+        row = UnitCoach(org_id=org_id, unit=clean_text(unit), unit_key=key, person_id=person.id, created_at=now)
+    else:
+        row.unit, row.person_id = clean_text(unit), person.id
+    session.add(row)
+    session.flush()
+    return row
+
+
+def remove_unit_coach(session: Session, org_id: int, unit: str) -> bool:
+    row = session.exec(select(UnitCoach).where(UnitCoach.org_id == org_id,
+                                               UnitCoach.unit_key == unit_key(unit))).first()
+    if row is None:
+        return False
+    session.delete(row)
+    session.flush()
+    return True
+
+
+def unit_coaches(session: Session, org_id: int | None = None) -> list[tuple[UnitCoach, Person]]:
+    query = select(UnitCoach, Person).join(Person, col(Person.id) == UnitCoach.person_id).order_by(
+        col(UnitCoach.org_id), col(UnitCoach.unit_key))
+    if org_id is not None:
+        query = query.where(UnitCoach.org_id == org_id)
+    return [(u, p) for u, p in session.exec(query).all()]
+
+
+def coach_of_unit(session: Session, org_id: int, unit: str | None) -> Person | None:
+    if not unit:
+        return None
+    query = (select(Person).join(UnitCoach, col(UnitCoach.person_id) == Person.id)
+             .where(UnitCoach.org_id == org_id, UnitCoach.unit_key == unit_key(unit)))
+    return session.exec(query).first()
+
+
+def set_group_coach(session: Session, group: PilotGroup, person: Person | None) -> None:
+    group.coach_id = person.id if person else None
+    session.add(group)
+    session.flush()
+
+
+def coach_of_groups(session: Session, idea: Idea) -> Person | None:
+    """The coach of the idea's pilot group (the nudge's), else of the author's first group that has one."""
+    if idea.group_id is not None:
+        group = session.get(PilotGroup, idea.group_id)
+        if group is not None and group.coach_id is not None:
+            return session.get(Person, group.coach_id)
+    query = (select(Person).join(PilotGroup, col(PilotGroup.coach_id) == Person.id)
+             .join(GroupMember, col(GroupMember.group_id) == PilotGroup.id)
+             .where(GroupMember.person_id == idea.author_id, PilotGroup.org_id == idea.org_id)
+             .order_by(col(PilotGroup.id)))
+    return session.exec(query).first()
+
+
+def next_in_turn(session: Session, org: Organisation, candidates: Sequence[Person]) -> Person | None:
+    """Round robin over `candidates` (by person id) after the organisation's last pick, and remember the pick.
+
+    Captures hold the organisation's row lock, so two captures never pick from the same cursor.
+    """
+    if not candidates:
+        return None
+    ordered = sorted(candidates, key=lambda p: p.id or 0)
+    last = org.last_assigned_coach_id or 0
+    chosen = next((p for p in ordered if (p.id or 0) > last), ordered[0])
+    session.execute(update(Organisation).where(col(Organisation.id) == org.id)
+                    .values(last_assigned_coach_id=chosen.id))
+    org.last_assigned_coach_id = chosen.id
+    return chosen
+
+
+# -- the promise and first feedback ---------------------------------------------------------------------
+
+
+def promise(session: Session, idea: Idea, due: date, owner: Person | None, *, now: datetime) -> None:
+    idea.feedback_due = due
+    if owner is not None:
+        idea.owner_id = owner.id
+    idea.updated_at = now
+    session.add(idea)
+    session.flush()
+
+
+def mark_first_feedback(session: Session, idea: Idea, *, now: datetime) -> bool:
+    """The first thing a coach did that reached the author; True when this was it."""
+    if idea.first_feedback_at is not None:
+        return False
+    idea.first_feedback_at = now
+    session.add(idea)
+    session.flush()
+    return True
+
+
+def queue(session: Session, org_id: int, person_id: int, *, limit: int = 50) -> list[Idea]:
+    """Ideas without first feedback that are the person's or nobody's: theirs first, then oldest deadline."""
+    query = (select(Idea).where(Idea.org_id == org_id, col(Idea.withdrawn_at).is_(None),
+                                col(Idea.first_feedback_at).is_(None),
+                                or_(col(Idea.owner_id) == person_id, col(Idea.owner_id).is_(None)))
+             .order_by(col(Idea.owner_id).is_(None), col(Idea.feedback_due).is_(None), col(Idea.feedback_due),
+                       col(Idea.created_at)).limit(limit))
+    return list(session.exec(query).all())
+
+
+# -- questions to the author ----------------------------------------------------------------------------
+
+
+def ask(session: Session, idea: Idea, coach: Person, text: str, *, now: datetime) -> FeedbackQuestion:
+    question = FeedbackQuestion(idea_id=idea.id, asked_by=coach.id, author_id=idea.author_id, text=clean_text(text),
+                                created_at=now)
+    session.add(question)
+    session.flush()
+    return question
+
+
+def open_question(session: Session, author_id: int, *, since: datetime, idea_id: int | None = None
+                  ) -> FeedbackQuestion | None:
+    """The newest unanswered question to this author (about `idea_id`, if given) asked after `since`."""
+    query = (select(FeedbackQuestion).join(Idea, col(Idea.id) == FeedbackQuestion.idea_id)
+             .where(FeedbackQuestion.author_id == author_id, col(FeedbackQuestion.answered_at).is_(None),
+                    col(FeedbackQuestion.created_at) >= since, col(Idea.withdrawn_at).is_(None))
+             .order_by(col(FeedbackQuestion.created_at).desc(), col(FeedbackQuestion.id).desc()))
+    if idea_id is not None:
+        query = query.where(FeedbackQuestion.idea_id == idea_id)
+    return session.exec(query).first()
+
+
+def answer(session: Session, question: FeedbackQuestion, *, now: datetime) -> bool:
+    result = session.execute(update(FeedbackQuestion).where(col(FeedbackQuestion.id) == question.id,
+                                                            col(FeedbackQuestion.answered_at).is_(None))
+                             .values(answered_at=now))
+    return bool(result.rowcount)
+
+
+# -- the ladder -----------------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class LadderIdea:
+    """An idea on the ladder, with what its messages need (light tuples, not ORM objects)."""
+
+    id: int
+    org_id: int
+    number: int
+    title: str
+    anonymous: bool
+    owner_id: int | None
+    group_id: int | None
+    feedback_due: date
+    author: Person
+    steps: set[int]
+
+
+LAST_STEP = 3  # after the managers' rung an idea leaves the ladder (the author's line, 4, goes with rung 2)
+
+
+def ladder_ideas(session: Session, *, due_until: date) -> list[LadderIdea]:
+    """Ideas still waiting for first feedback whose promise falls on or before `due_until` and whose last
+    rung has not been taken, with the rungs taken so far. Two queries, whatever the number of ideas."""
+    finished = select(FeedbackStep.idea_id).where(FeedbackStep.step == LAST_STEP)
+    waiting = (col(Idea.withdrawn_at).is_(None), col(Idea.first_feedback_at).is_(None),
+               col(Idea.feedback_due).is_not(None), col(Idea.feedback_due) <= due_until,
+               col(Idea.id).not_in(finished))
+    rows = session.exec(select(Idea.id, Idea.org_id, Idea.number, Idea.title, Idea.anonymous, Idea.owner_id,
+                               Idea.group_id, Idea.feedback_due, Person)
+                        .join(Person, col(Person.id) == Idea.author_id).where(*waiting)
+                        .order_by(col(Idea.feedback_due), col(Idea.id))).all()
+    taken: dict[int, set[int]] = {}
+    for idea_id, step in session.exec(select(FeedbackStep.idea_id, FeedbackStep.step)
+                                      .join(Idea, col(Idea.id) == FeedbackStep.idea_id).where(*waiting)).all():
+        taken.setdefault(idea_id, set()).add(step)
+    return [LadderIdea(r[0], r[1], r[2], r[3], r[4], r[5], r[6], _as_date(r[7]), r[8], taken.get(r[0], set()))
+            for r in rows]
+
+
+def claim_steps(session: Session, steps: Sequence[tuple[int, int, int]], *, now: datetime,
+                chunk: int = 2000) -> set[tuple[int, int]]:
+    """Record (idea id, step, recipients) rows; returns the (idea id, step) pairs this call recorded. A rung
+    another process recorded first is not returned: each rung is taken once, whoever runs the ladder."""
+    claimed: set[tuple[int, int]] = set()
+    for start in range(0, len(steps), chunk):
+        values = [{"idea_id": i, "step": s, "recipients": n, "created_at": now}
+                  for i, s, n in steps[start:start + chunk]]
+        stmt = (insert_for(session, FeedbackStep).values(values)
+                .on_conflict_do_nothing(index_elements=["idea_id", "step"])
+                .returning(FeedbackStep.idea_id, FeedbackStep.step))
+        claimed.update((i, s) for i, s in session.execute(stmt).all())
+    return claimed
+
+
+def steps_of(session: Session, idea_id: int) -> dict[int, int]:
+    """step -> recipients, for one idea."""
+    rows = session.exec(select(FeedbackStep.step, FeedbackStep.recipients).where(FeedbackStep.idea_id == idea_id))
+    return {step: n for step, n in rows.all()}
+
+
+def _as_date(value: date | str) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
