@@ -84,7 +84,8 @@ def capture_idea(session: Session, org: Organisation, author: Person, new: NewId
     )
     session.add(idea)
     session.flush()
-    session.add(StageChange(idea_id=idea.id, actor_id=author.id, from_stage=None, to_stage="new", created_at=now))
+    session.add(StageChange(idea_id=idea.id, actor_id=author.id, from_stage=None, to_stage="new",
+                            actor_role="employee", created_at=now))
     session.flush()
     return idea, True
 
@@ -147,9 +148,11 @@ def similar_ideas(session: Session, idea: Idea, *, limit: int = 3) -> list[Idea]
 
 
 def change_stage(session: Session, idea: Idea, actor: Person | None, to_stage: str,
-                 comment: str | None = None, *, now: datetime) -> StageChange:
+                 comment: str | None = None, *, now: datetime, actor_role: str | None = None) -> StageChange:
+    """Move the idea; `actor_role` is the role the change was made in (kept for the diarium's decision)."""
     change = StageChange(idea_id=idea.id, actor_id=actor.id if actor else None, from_stage=idea.stage,
-                         to_stage=to_stage, comment=clean_text(comment) or None, created_at=now)
+                         to_stage=to_stage, comment=clean_text(comment) or None, actor_role=actor_role,
+                         created_at=now)
     idea.stage = to_stage
     idea.updated_at = now
     if idea.first_feedback_at is None:

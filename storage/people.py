@@ -87,6 +87,13 @@ def has_role(session: Session, person: Person, *roles: str) -> bool:
     return session.exec(query).one() > 0
 
 
+def roles_of(session: Session, person: Person) -> set[str]:
+    """Every role the person holds, in any scope (one query)."""
+    if person.id is None:
+        return set()
+    return set(session.exec(select(Role.role).where(Role.person_id == person.id)).all())
+
+
 def grant_role(session: Session, person: Person, role: str, group_id: int | None = None, *, now: datetime) -> bool:
     """Give `person` the role; False if they had it already (NULL scopes are compared by hand)."""
     if role not in ROLES:
