@@ -37,6 +37,9 @@ class ActionId(StrEnum):
     LIST_ALL = "ideas.all"  # value: ""
     NEW_IDEA = "idea.new"  # value: "" or a nudge id; opens the form
     NUDGE_SKIP = "nudge.skip"  # value: nudge id
+    REVEAL_AUTHOR = "idea.reveal_author"  # value: idea number; "Visa idégivare" (responsible coach, admins)
+    NAME_CONSENT_YES = "idea.name_yes"  # value: idea number; the author lets their name be shown more widely
+    NAME_CONSENT_NO = "idea.name_no"  # value: idea number
 
 
 @dataclass(slots=True)
@@ -103,6 +106,9 @@ class Reply:
     # What the person's own action just did ("#12 är nu i Bedömning"), shown above the idea it changed. Only
     # the person who acted should read it: a card others can see drops it.
     notice: str | None = None
+    # Only the person who asked may read this reply (an anonymous idea's author, revealed): an adapter never
+    # puts it where others can see it (a card shared in a channel shows it to the presser alone).
+    private: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -4,20 +4,33 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from bot.core import records_text  # noqa: F401 - "Tidigare medarbetare", "Visa idégivare"
 from bot.core.i18n import t
 from bot.core.replies import ActionId, Button, Field, Form, FormField, IdeaLine, Reply, ReplyKind
 from bot.core.stages import BUTTON_STAGES, STAGES, stage_label
 from storage.models import Comment, Idea, Person, StageChange
 
 
-def display_name(person: Person | None) -> str:
+def display_name(person: Person | None, lang: str = "sv") -> str:
+    """How a person is named to others: "Tidigare medarbetare" once erased (nothing else is left of them)."""
     if person is None:
         return ""
+    if person.erased:
+        return t(lang, "person.former")
     return person.display_name or person.user_id
 
 
+def author_label(idea: Idea, person: Person | None, lang: str) -> str:
+    """The name beside something the idea's author did (the idea, a comment, a stage change): "Anonym" when
+    the idea is anonymous, so that neither the idea nor its author's own comment names them."""
+    if idea.anonymous and (person is None or person.id == idea.author_id):
+        return t(lang, "show.anonymous")
+    return display_name(person, lang)
+
+
 def idea_line(idea: Idea, lang: str, *, author: Person | None = None, votes: int = 0) -> IdeaLine:
-    shown_author = None if idea.anonymous or author is None else display_name(author)
+    """A line in a list; with `author` it names them ("Anonym" for an anonymous idea)."""
+    shown_author = None if author is None else author_label(idea, author, lang)
     return IdeaLine(number=idea.number, title=idea.title, stage=idea.stage, stage_label=stage_label(idea.stage, lang),
                     author=shown_author, votes=votes)
 
@@ -33,6 +46,8 @@ def error(lang: str, key: str, **values: object) -> Reply:
 def captured(idea: Idea, similar: Sequence[Idea], lang: str, *, again: bool = False) -> Reply:
     stage = stage_label(idea.stage, lang)
     text = t(lang, "captured.again" if again else "captured.text", number=idea.number, title=idea.title, stage=stage)
+    if idea.anonymous:
+        text += "\n" + t(lang, "captured.anonymous")
     return Reply(
         ReplyKind.CAPTURED,
         text,
@@ -52,33 +67,37 @@ def captured(idea: Idea, similar: Sequence[Idea], lang: str, *, again: bool = Fa
 
 def idea_detail(idea: Idea, lang: str, *, author: Person | None, votes: int,
                 history: Sequence[tuple[StageChange, Person | None]],
-                comments: Sequence[tuple[Comment, Person]], is_coach: bool) -> Reply:
+                comments: Sequence[tuple[Comment, Person]], is_coach: bool, can_reveal: bool = False) -> Reply:
+    """One idea as anyone may see it. An anonymous idea's author is "Anonym" everywhere in it (beside their
+    comments and stage changes too), and the link to the message it came from is left out (that message
+    names its writer). `can_reveal` adds "Visa idégivare" for the responsible coach and the admins."""
     fields = [Field(t(lang, "field.stage"), stage_label(idea.stage, lang))]
     for key in ("problem", "benefit", "unit"):
         value = getattr(idea, key)
         if value:
             fields.append(Field(t(lang, f"field.{key}"), value))
-    fields.append(Field(t(lang, "field.author"),
-                        t(lang, "show.anonymous") if idea.anonymous else display_name(author)))
+    fields.append(Field(t(lang, "field.author"), author_label(idea, author, lang)))
     if idea.original_author:
         fields.append(Field(t(lang, "field.original_author"), idea.original_author))
     fields.append(Field(t(lang, "field.votes"), str(votes)))
-    if idea.source_link:
+    if idea.source_link and not idea.anonymous:
         fields.append(Field(t(lang, "field.source"), idea.source_link))
     lines = []
     for change, who in history:
         line = t(lang, "history.line", date=change.created_at.strftime("%Y-%m-%d"),
                  stage=stage_label(change.to_stage, lang))
         if who is not None and change.from_stage is not None:
-            line += t(lang, "history.by", who=display_name(who))
+            line += t(lang, "history.by", who=author_label(idea, who, lang))
         if change.comment:
             line += t(lang, "history.comment", comment=change.comment)
         lines.append(line)
     fields.append(Field(t(lang, "field.history"), "\n".join(lines)))
     if comments:
         fields.append(Field(t(lang, "field.comments"),
-                            "\n".join(f"{display_name(p)}: {c.text}" for c, p in comments[-10:])))
+                            "\n".join(f"{author_label(idea, p, lang)}: {c.text}" for c, p in comments[-10:])))
     buttons = [Button(t(lang, "button.vote"), ActionId.VOTE, str(idea.number))]
+    if can_reveal and idea.anonymous:
+        buttons.append(Button(t(lang, "button.reveal"), ActionId.REVEAL_AUTHOR, str(idea.number)))
     if is_coach:
         buttons.append(Button(t(lang, "button.take"), ActionId.TAKE_OWNERSHIP, str(idea.number)))
         buttons += [Button(stage_label(code, lang), ActionId.SET_STAGE, f"{idea.number}:{code}")
@@ -88,7 +107,9 @@ def idea_detail(idea: Idea, lang: str, *, author: Person | None, votes: int,
 
 
 def idea_form(lang: str, *, idea: Idea | None = None, values: dict[str, object] | None = None,
-              max_length: int = 4000, context: str = "") -> Form:
+              max_length: int = 4000, context: str = "", anonymous_allowed: bool = True) -> Form:
+    """The idea form; without the "anonymous" checkbox where the organisation has turned anonymous ideas off
+    (an idea that is anonymous already keeps its checkbox, so its author may still choose to be named)."""
     values = dict(values or {})
     if idea is not None:
         for key in ("title", "text", "problem", "benefit", "unit"):
@@ -110,8 +131,9 @@ def idea_form(lang: str, *, idea: Idea | None = None, values: dict[str, object] 
             FormField("problem", t(lang, "field.problem"), kind="multiline", max_length=2000, value=current("problem")),
             FormField("benefit", t(lang, "field.benefit"), kind="multiline", max_length=2000, value=current("benefit")),
             FormField("unit", t(lang, "field.unit"), max_length=200, value=current("unit")),
-            FormField("anonymous", t(lang, "field.anonymous"), kind="checkbox",
-                      value="true" if values.get("anonymous") else None),
+            *([FormField("anonymous", t(lang, "field.anonymous"), kind="checkbox",
+                         value="true" if values.get("anonymous") else None)]
+              if anonymous_allowed or values.get("anonymous") else []),
         ],
         idea_number=idea.number if idea else None,
         context=context,

@@ -139,6 +139,9 @@ class TeamsBot:
         value = activity.get("value")
         if isinstance(value, dict) and value.get("action_id"):  # Action.Submit / messageBack from an old client
             reply = await self._action(actor, activity, value)
+            if reply.private and conversation_type(activity) != PERSONAL:
+                log.info("teams: a private answer is not posted in a shared conversation (old client's submit)")
+                return Outcome()
             return Outcome(followups=[self._replier(activity, actor, reply)])
         personal = conversation_type(activity) == PERSONAL
         if not personal and not mentions_bot(activity):
@@ -159,7 +162,8 @@ class TeamsBot:
         if conversation_type(activity) == "channel" and activity.get("id"):
             root = thread_root(activity) or activity["id"]
             link = f"https://teams.microsoft.com/l/message/{channel}/{activity['id']}?parentMessageId={root}"
-        return Origin(link=link, channel=channel, message_ref=activity.get("id"), dedup_key=activity_key(activity))
+        return Origin(link=link, channel=channel, message_ref=activity.get("id"), dedup_key=activity_key(activity),
+                      public=conversation_type(activity) != PERSONAL)
 
     def _replier(self, activity: dict[str, Any], actor: Actor, reply: Reply) -> FollowUp:
         async def send() -> None:
@@ -199,8 +203,10 @@ class TeamsBot:
             data = dict(action.get("data") or {})
             data.setdefault("action_id", action.get("verb"))
             reply = await self._action(actor, activity, data)
-            if reply.kind is ReplyKind.ERROR and reply.form is None:
-                # Only the person who pressed sees why; the card (maybe shared in a channel) stays as it was.
+            shared = conversation_type(activity) != PERSONAL
+            if (reply.kind is ReplyKind.ERROR and reply.form is None) or (reply.private and shared):
+                # Only the person who pressed sees why (or what is for them alone); the card, maybe shared in a
+                # channel, stays as it was.
                 return Outcome(body=invoke_message_response(reply.text))
             card = reply_card(reply)
             if activity.get("replyToId"):  # the pressed card now shows what the reply shows
