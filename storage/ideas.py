@@ -1,4 +1,4 @@
-"""Ideas: capture, read, move through stages, withdraw, vote, comment, export.
+"""Ideas: capture, read, move through stages, withdraw, vote, comment (the export is storage/exports.py).
 
 Every function takes the caller's `Session` (one transaction); none commits by itself, so a stage change
 and the author's notification in the outbox land together or not at all.
@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from storage.db import insert_for
+from storage.exports import ExportRow, export_ideas  # noqa: F401 - the export's old home, kept importable
 from storage.models import (
     Comment,
     Idea,
@@ -257,45 +258,3 @@ def first_time(session: Session, key: str, *, now: datetime) -> bool:
     except IntegrityError:
         return False
     return True
-
-
-@dataclass(slots=True)
-class ExportRow:
-    id: int
-    number: int
-    title: str
-    text: str
-    problem: str | None
-    benefit: str | None
-    unit: str | None
-    stage: str
-    anonymous: bool
-    author: str | None
-    source: str
-    source_link: str | None
-    organisation: str
-    votes: int
-    created_at: datetime
-    updated_at: datetime
-
-
-def export_ideas(session: Session, *, org_key: str | None = None) -> list[ExportRow]:
-    """All live ideas, oldest first, with the author as a person reference (None when anonymous)."""
-    vote_sub = select(Vote.idea_id, func.count().label("votes")).group_by(Vote.idea_id).subquery()
-    query = (select(Idea, Person, Organisation, vote_sub.c.votes)
-             .join(Person, col(Person.id) == Idea.author_id)
-             .join(Organisation, col(Organisation.id) == Idea.org_id)
-             .join(vote_sub, vote_sub.c.idea_id == Idea.id, isouter=True)
-             .where(col(Idea.withdrawn_at).is_(None))
-             .order_by(col(Idea.org_id), col(Idea.number)))
-    if org_key:
-        query = query.where(Organisation.key == org_key)
-    rows = []
-    for idea, person, org, votes in session.exec(query).all():
-        rows.append(ExportRow(
-            id=idea.id, number=idea.number, title=idea.title, text=idea.text, problem=idea.problem,
-            benefit=idea.benefit, unit=idea.unit, stage=idea.stage, anonymous=idea.anonymous,
-            author=None if idea.anonymous else person.ref, source=idea.source, source_link=idea.source_link,
-            organisation=org.key, votes=votes or 0, created_at=idea.created_at, updated_at=idea.updated_at,
-        ))
-    return rows

@@ -43,6 +43,10 @@ def get_or_create_org(session: Session, key: str, name: str | None = None, *, no
     return org
 
 
+def find_org(session: Session, key: str) -> Organisation | None:
+    return session.exec(select(Organisation).where(Organisation.key == key)).first()
+
+
 def get_person(session: Session, platform: str, user_id: str) -> Person | None:
     return session.exec(select(Person).where(Person.platform == platform, Person.user_id == user_id)).first()
 
