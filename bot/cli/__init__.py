@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from bot.cli import data, groups, messages, roles, running, teams
+from bot.cli import audit, data, groups, messages, people, retention, roles, running, settings, teams
 
 app = typer.Typer(help="idesluss – idéslussen i Slack, Teams och terminalen.", no_args_is_help=True,
                   add_completion=False)
@@ -18,6 +18,10 @@ roles.register(app)  # roles
 groups.register(app)  # groups
 messages.register(app)  # nudge, digest
 teams.register(app)  # teams
+people.register(app)  # people export, erase (GDPR)
+audit.register(app)  # audit list
+retention.register(app)  # retention apply
+settings.register(app)  # settings show, set (per organisation)
 
 
 def main() -> None:

@@ -6,9 +6,7 @@ Registered in the one i18n catalogue on import, so every reader still gets text 
 from __future__ import annotations
 
 from bot.core.i18n import register
-
-# How an erased person is named everywhere (replies, exports, the audit trail), Swedish first.
-FORMER_EMPLOYEE = {"sv": "Tidigare medarbetare", "en": "Former employee"}
+from storage.erasure import FORMER as FORMER_EMPLOYEE  # one wording, also in stored messages the erasure rewrites
 
 register({
     "sv": {
