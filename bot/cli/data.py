@@ -6,7 +6,6 @@ import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any, TextIO
@@ -46,10 +45,10 @@ OrganisationOption = Annotated[str | None, typer.Option("--organisation", help="
 
 def export_record(row: ExportRow, former: str) -> dict[str, Any]:
     """One idea as the export shows it: EXPORT_FIELDS, in order, an erased author as "Tidigare medarbetare"."""
-    values = asdict(row)
+    values = {name: getattr(row, name) for name in EXPORT_FIELDS}
     if row.author_erased:
         values["author"] = values["author_name"] = former
-    return {name: values[name] for name in EXPORT_FIELDS}
+    return values
 
 
 @ideas_app.command("export")

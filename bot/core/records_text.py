@@ -22,8 +22,8 @@ register({
                             "/idé anonym …).",
         "form.error.anonymous_off": "Anonyma idéer är avstängda i din organisation.",
         "button.reveal": "Visa idégivare",
-        "reveal.text": "Idé #{number} skickades in av {name} ({ref}). Uppgiften är bara för dig som ansvarar "
-                       "för idén; att du har sett den är loggat.",
+        "reveal.text": "Idé #{number} skickades in av {name} ({ref}). Uppgiften är bara för dig, och att du "
+                       "har sett den är loggat.",
         "reveal.former": "Idé #{number} skickades in av en tidigare medarbetare: uppgifterna om vem det var är "
                          "raderade.",
         "reveal.not_anonymous": "Idé #{number} är inte anonym: idégivaren står redan på idén.",
@@ -55,8 +55,8 @@ register({
                             "/idea anonymous … works too).",
         "form.error.anonymous_off": "Anonymous ideas are turned off in your organisation.",
         "button.reveal": "Show idea giver",
-        "reveal.text": "Idea #{number} was submitted by {name} ({ref}). This is for you as the idea's owner "
-                       "only; that you looked is logged.",
+        "reveal.text": "Idea #{number} was submitted by {name} ({ref}). This is for you alone, and that you "
+                       "looked is logged.",
         "reveal.former": "Idea #{number} was submitted by a former employee: who it was has been erased.",
         "reveal.not_anonymous": "Idea #{number} is not anonymous: its author is shown on it already.",
         "reveal.not_allowed": "Only the idea's responsible coach and the organisation's administrators can see "

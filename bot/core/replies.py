@@ -64,7 +64,7 @@ class IdeaLine:
     title: str
     stage: str  # stage code
     stage_label: str  # in the reader's language
-    author: str | None = None  # display name, None when anonymous or not relevant
+    author: str | None = None  # display name ("Anonym" for an anonymous idea), None when not relevant
     votes: int = 0
 
 

@@ -29,6 +29,7 @@ from tests.records.conftest import (
     ORG,
     audit_rows,
     renderings,
+    slack,
 )
 
 
@@ -61,8 +62,7 @@ def test_every_surface_a_non_coach_can_reach_shows_anonym_and_never_the_author(c
         "all ideas for the coach": core.handle_action(COACH, ActionId.LIST_ALL, ""),
         "a similar idea's capture": core.handle_command(BERTIL, "Cykelpool för skolans personal"),
         "the vote's answer": core.handle_action(BERTIL, ActionId.VOTE, str(number)),
-        "search in English": core.handle_command(BERTIL.__class__("slack", "U0ERIK001", locale="en"),
-                                                 "search cykelpool"),
+        "search in English": core.handle_command(slack("U0ERIK001", locale="en"), "search cykelpool"),
     }
     for i, section in enumerate(core.home(COACH)):
         surfaces[f"the coach's home {i}"] = section
