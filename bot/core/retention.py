@@ -96,7 +96,6 @@ def apply_retention(db: Database, settings: Settings, *, now: datetime, dry_run:
 
         orgs = {o.id: o.key for o in session.exec(select(Organisation)).all()}
         pseudonymise = policy.records_action == "pseudonymise"
-        touched: list[int] = []
         ids: dict[str, list[int]] = {}
         for kind in (*CLOSED_STAGES, "withdrawn"):
             years = policy.years.get(kind)
@@ -104,16 +103,13 @@ def apply_retention(db: Database, settings: Settings, *, now: datetime, dry_run:
                 report.kept.append(kind)
                 continue
             before = years_before(now, years)
+            # Closed stages count live ideas only; a withdrawn idea is handled once, as withdrawn.
             due: list[Idea] = (store.withdrawn_ideas(session, before=before, skip_pseudonymised=pseudonymise)
                                if kind == "withdrawn" else
                                store.closed_ideas(session, kind, before=before, skip_pseudonymised=pseudonymise))
-            due = [i for i in due if i.id not in touched]  # a withdrawn idea may be declined as well
             report.ideas[kind] = [(orgs.get(i.org_id, "?"), i.number) for i in due]
             ids[f"{kind}_idea_ids"] = [i.id for i in due if i.id is not None]
-            for idea in due:
-                touched.append(idea.id)
-                if dry_run:
-                    continue
+            for idea in [] if dry_run else due:
                 if pseudonymise:
                     store.pseudonymise_idea(session, idea, store.placeholder(session, idea.org_id, now=now))
                 else:

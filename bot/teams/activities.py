@@ -11,7 +11,7 @@ import asyncio
 import hashlib
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from bot.config import Settings
@@ -225,24 +225,27 @@ class TeamsBot:
     async def _dialog(self, actor: Actor, activity: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
         """The idea form in a dialog: opened by a button (task/fetch), answered on submit (task/submit)."""
         data.pop("msteams", None)
-        reply = await self._action(actor, activity, data)
+        reply = await self._action(actor, activity, data, in_dialog=True)
         if reply.form is not None and reply.kind in (ReplyKind.OPEN_FORM, ReplyKind.ERROR):
             message = reply.text if reply.kind is ReplyKind.ERROR else ""
             card = form_card(reply.form, reply.errors, message, reply.locale, submit_type="Action.Submit")
             return task_card(card, reply.form.title)
         return task_message("\n".join(p for p in (reply.title, reply.text) if p))
 
-    async def _action(self, actor: Actor, activity: dict[str, Any], data: dict[str, Any]) -> Reply:
+    async def _action(self, actor: Actor, activity: dict[str, Any], data: dict[str, Any], *,
+                      in_dialog: bool = False) -> Reply:
+        """A button or a form. A dialog is the presser's alone, even when opened from a channel's card."""
         action_id = str(data.get("action_id") or "")
+        origin = replace(self._origin(activity), public=False) if in_dialog else self._origin(activity)
         if action_id == FORM_SUBMIT:
             values = {k: data.get(k) for k in FORM_KEYS}
             number = data.get("idea_number")
             return await asyncio.to_thread(
-                lambda: self.core.submit_form(actor, values, self._origin(activity),
+                lambda: self.core.submit_form(actor, values, origin,
                                               idea_number=int(number) if number not in (None, "") else None,
                                               context=str(data.get("context") or "")))
         value = str(data.get("value") or "")
-        reply = await asyncio.to_thread(self.core.handle_action, actor, action_id, value, self._origin(activity))
+        reply = await asyncio.to_thread(self.core.handle_action, actor, action_id, value, origin)
         if conversation_type(activity) != PERSONAL:
             reply.notice = None  # the pressed card may be shared in a channel: what "you" did is not for everyone
         return reply

@@ -63,3 +63,21 @@ def test_an_anonymous_idea_mentioned_in_a_channel_is_refused(teams_bot: TeamsBot
         from storage.exports import export_ideas
 
         assert export_ideas(session) == []
+
+
+def test_an_anonymous_idea_from_a_dialog_opened_on_a_channel_card_is_taken(teams_bot: TeamsBotUnderTest,
+                                                                           db: Database) -> None:
+    """A dialog is the presser's alone, even opened from a nudge posted in the group's channel."""
+    from bot.teams.cards import FORM_SUBMIT
+    from storage.exports import export_ideas
+
+    from .test_cards_and_actions import _dialog
+
+    activity = _dialog(teams_bot.stand_in.service_url, AUTHOR, "task/submit", {
+        "action_id": FORM_SUBMIT, "title": "Hemlig", "text": "Lönesättningen", "anonymous": "true"})
+    activity["conversation"] = {"id": CHANNEL, "conversationType": "channel"}
+    done = teams_bot.post(activity).json()
+    assert done["task"]["type"] == "message" and "#1" in done["task"]["value"]
+    with db.session() as session:
+        [row] = export_ideas(session)
+    assert row.anonymous and row.author is None
