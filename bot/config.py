@@ -6,8 +6,9 @@ Every variable here is listed in README's configuration table.
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Literal
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -62,6 +63,32 @@ class Settings(BaseSettings):
     scheduler_lease_seconds: int = Field(60, validation_alias=_env("IDESLUSS_SCHEDULER_LEASE_SECONDS"))
     scheduler_misfire_grace_seconds: int = Field(900, validation_alias=_env("IDESLUSS_SCHEDULER_MISFIRE_GRACE_SECONDS"))
     # end Scheduler
+
+    # Records: retention of operational data and of closed ideas (issue 10; bot/core/retention.py)
+    retention_time: str = Field("03:30", pattern=r"^([01]?\d|2[0-3]):[0-5]\d$",
+                                validation_alias=_env("IDESLUSS_RETENTION_TIME"))
+    retention_outbox_payload_days: int = Field(90, ge=1,
+                                               validation_alias=_env("IDESLUSS_RETENTION_OUTBOX_PAYLOAD_DAYS"))
+    retention_event_days: int = Field(7, ge=1, validation_alias=_env("IDESLUSS_RETENTION_EVENT_DAYS"))
+    retention_guided_capture_days: int = Field(30, ge=1,
+                                               validation_alias=_env("IDESLUSS_RETENTION_GUIDED_CAPTURE_DAYS"))
+    retention_nudge_delivery_days: int = Field(365, ge=1,
+                                               validation_alias=_env("IDESLUSS_RETENTION_NUDGE_DELIVERY_DAYS"))
+    # Closed ideas are records: kept unless the organisation decided otherwise (None = keep).
+    retention_declined_years: int | None = Field(None, ge=1, validation_alias=_env("IDESLUSS_RETENTION_DECLINED_YEARS"))
+    retention_parked_years: int | None = Field(None, ge=1, validation_alias=_env("IDESLUSS_RETENTION_PARKED_YEARS"))
+    retention_withdrawn_years: int | None = Field(None, ge=1,
+                                                  validation_alias=_env("IDESLUSS_RETENTION_WITHDRAWN_YEARS"))
+    retention_records_action: Literal["pseudonymise", "delete"] = Field(
+        "pseudonymise", validation_alias=_env("IDESLUSS_RETENTION_RECORDS_ACTION"))
+    # end Records
+
+    @field_validator("retention_declined_years", "retention_parked_years", "retention_withdrawn_years",
+                     mode="before")
+    @classmethod
+    def _keep_means_none(cls, value: object) -> object:
+        """`keep` (or empty) keeps those ideas for good, like leaving the variable out."""
+        return None if isinstance(value, str) and value.strip().lower() in ("", "keep", "behåll") else value
 
     @property
     def teams_authority_url(self) -> str:

@@ -16,7 +16,10 @@ from zoneinfo import ZoneInfo
 from sqlmodel import select
 
 from bot.config import Settings
-from bot.core import groups_text  # noqa: F401 - registers the digest's text
+from bot.core import (
+    groups_text,  # noqa: F401 - registers the digest's text
+    records_text,  # noqa: F401 - "Anonym", "Tidigare medarbetare"
+)
 from bot.core.calendar import iso_week, local_midnight_utc, week_start, working_days_before
 from bot.core.figures import DEFAULT_PERIOD, Report, compute, group_headlines, parse_period
 from bot.core.i18n import language, t
@@ -87,8 +90,15 @@ def _section(lang: str, items: Sequence[T], line: Callable[[T], str]) -> str:
     return "\n".join(shown)
 
 
+def _author(row: store.IdeaRow, lang: str) -> str | None:
+    if row.anonymous:
+        return t(lang, "show.anonymous")
+    return t(lang, "person.former") if row.author_erased else row.author
+
+
 def _idea_text(row: store.IdeaRow, lang: str) -> str:
-    author = f" – {row.author}" if row.author else ""
+    name = _author(row, lang)
+    author = f" – {name}" if name else ""
     return f"#{row.number} {row.title} ({stage_label(row.stage, lang)}){author}"
 
 

@@ -1,4 +1,5 @@
-"""The scheduler: APScheduler 3.x jobs for nudges, digests, reminders, the feedback ladder and the outbox.
+"""The scheduler: APScheduler 3.x jobs for nudges, digests, reminders, the feedback ladder, retention and the
+outbox, in one process.
 
 Several 3.x processes sharing a job store run jobs twice, so every replica keeps its jobs in memory and a
 lease row decides which one acts: a job body runs only while this process holds (and renews) the lease.
@@ -25,12 +26,13 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.config import Settings
 from bot.core.clock import Clock
+from bot.core.retention import apply_retention
 from scheduler.digests import build_digests, digest_moment
 from scheduler.dispatcher import Dispatcher
 from scheduler.feedback import remind
 from scheduler.nudges import send_nudge, send_reminders
 from scheduler.triggers import previous_fire, weekly_trigger
-from storage import lease
+from storage import audit, lease
 from storage.db import Database
 from storage.groups import all_groups
 from storage.models import PilotGroup, as_utc
@@ -51,6 +53,12 @@ def digest_trigger(settings: Settings) -> CronTrigger:
 def feedback_trigger(settings: Settings) -> CronTrigger:
     """Every working morning (holidays are skipped by the ladder itself)."""
     return weekly_trigger("mon-fri", settings.feedback_time, settings.timezone)
+
+
+def retention_trigger(settings: Settings) -> CronTrigger:
+    """Every day at IDESLUSS_RETENTION_TIME, local time (night by default: nobody waits on it)."""
+    hour, minute = (int(x) for x in settings.retention_time.split(":", 1))
+    return CronTrigger(hour=hour, minute=minute, timezone=ZoneInfo(settings.timezone))
 
 
 class SchedulerService:
@@ -128,6 +136,18 @@ class SchedulerService:
             log.info("nudge for group %s: %s", outcome.group, outcome.held_back or f"{outcome.enqueued} enqueued")
             self.dispatch()
 
+    def run_retention(self, now: datetime | None = None) -> None:
+        now = now or self.clock.now()
+        if self.is_leader(now):
+            report = apply_retention(self.db, self.settings, now=now, via=audit.SCHEDULER)
+            log.info("retention: %s", "; ".join(report.lines()))
+
+    def retention_due(self, now: datetime) -> bool:
+        """A day has passed since the last retention run (or there was none): downtime skips no day's purge."""
+        with self.db.session() as session:
+            last = audit.last_at(session, audit.RETENTION_RUN)
+        return last is None or as_utc(last) <= now - timedelta(days=1)
+
     def catch_up(self, now: datetime | None = None, *, dispatch: bool = True) -> None:
         """After downtime or a handover: this week's digest if its time has passed (a rerun enqueues
         nothing new); a nudge only within the grace (send_nudge is idempotent per group and day)."""
@@ -145,6 +165,8 @@ class SchedulerService:
             fired = previous_fire(group_trigger(group), now, timedelta(seconds=self.grace))
             if fired is not None:
                 send_nudge(self.db, self.settings, group.id, now=fired)
+        if self.retention_due(now):
+            apply_retention(self.db, self.settings, now=now, via=audit.SCHEDULER)
         if dispatch:
             self.dispatch()
 
@@ -177,6 +199,7 @@ class SchedulerService:
         self.scheduler.add_job(self.run_reminders, IntervalTrigger(minutes=1), id="reminders")
         self.scheduler.add_job(self.run_digest, digest_trigger(self.settings), id="digest")
         self.scheduler.add_job(self.run_feedback, feedback_trigger(self.settings), id="feedback")
+        self.scheduler.add_job(self.run_retention, retention_trigger(self.settings), id="retention")
         self.scheduler.add_job(self.sync_group_jobs, IntervalTrigger(minutes=1), id="groups")
         self.sync_group_jobs()
         self.scheduler.start()

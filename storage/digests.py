@@ -26,9 +26,11 @@ class IdeaRow:
     number: int
     title: str
     stage: str
-    author: str | None  # display name; None when anonymous
+    author: str | None  # display name; None when anonymous or erased (see the two flags)
     created_at: datetime
     groups: frozenset[int]  # the pilot groups the idea belongs to (its nudge's, its author's)
+    anonymous: bool = False  # the digest says "Anonym"
+    author_erased: bool = False  # the digest says "Tidigare medarbetare"
 
 
 @dataclass(slots=True)
@@ -88,14 +90,16 @@ def log_digest(session: Session, person_id: int, week: str, covered_until: datet
 
 # The columns a digest line needs: light tuples instead of ORM objects, so thousands of rows stay cheap.
 IDEA_COLUMNS = (Idea.id, Idea.number, Idea.title, Idea.stage, Idea.anonymous, Idea.author_id, Idea.group_id,
-                Idea.created_at, Person.display_name, Person.user_id)
+                Idea.created_at, Person.display_name, Person.user_id, Person.erased_at)
+_AFTER = len(IDEA_COLUMNS)  # where a query's own columns start after the idea's
 
 
 def _row(r: Sequence, groups_of: dict[int, set[int]]) -> IdeaRow:  # type: ignore[type-arg]
-    idea_id, number, title, stage, anonymous, author_id, group_id, created_at, display_name, user_id = r[:10]
+    idea_id, number, title, stage, anonymous, author_id, group_id, created_at, name, user_id, erased = r[:_AFTER]
     groups = frozenset(groups_of.get(author_id, set()) | ({group_id} if group_id else set()))
-    return IdeaRow(idea_id, number, title, stage, None if anonymous else (display_name or user_id), as_utc(created_at),
-                   groups)
+    shown = None if anonymous or erased else (name or user_id)
+    return IdeaRow(idea_id, number, title, stage, shown, as_utc(created_at), groups, anonymous=bool(anonymous),
+                   author_erased=erased is not None and not anonymous)
 
 
 def digest_data(session: Session, org_id: int, *, since: datetime, until: datetime, waiting_before: datetime,
@@ -127,9 +131,9 @@ def digest_data(session: Session, org_id: int, *, since: datetime, until: dateti
         .group_by(*IDEA_COLUMNS).order_by(votes.desc()).limit(200)).all()
     data = DigestData(new_ideas=[_row(r, groups_of) for r in new], waiting=[_row(r, groups_of) for r in waiting],
                       nudge_stats=stats_by_group(session, org_id, weeks))
-    data.changes = [ChangeRow(_row(r, groups_of), r[10], r[11], as_utc(r[12])) for r in changes]
+    data.changes = [ChangeRow(_row(r, groups_of), r[_AFTER], r[_AFTER + 1], as_utc(r[_AFTER + 2])) for r in changes]
     for r in vote_rows:
         row = _row(r, groups_of)
-        data.votes[row.id] = r[10]
+        data.votes[row.id] = r[_AFTER]
         data.voted_ideas[row.id] = row
     return data

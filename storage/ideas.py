@@ -1,4 +1,4 @@
-"""Ideas: capture, read, move through stages, withdraw, vote, comment, export.
+"""Ideas: capture, read, move through stages, withdraw, vote, comment (the export is storage/exports.py).
 
 Every function takes the caller's `Session` (one transaction); none commits by itself, so a stage change
 and the author's notification in the outbox land together or not at all.
@@ -16,6 +16,7 @@ from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session, col, select
 
 from storage.db import insert_for
+from storage.exports import ExportRow, export_ideas  # noqa: F401 - the export's old home, kept importable
 from storage.models import (
     Comment,
     Idea,
@@ -94,7 +95,8 @@ def capture_idea(session: Session, org: Organisation, author: Person, new: NewId
     make_transient_to_detached(idea)
     session.add(idea)
     session.execute(_INSERT_STAGE_CHANGE, {"idea_id": idea.id, "actor_id": author.id, "from_stage": None,
-                                           "to_stage": "new", "comment": None, "created_at": now})
+                                           "to_stage": "new", "comment": None, "actor_role": "employee",
+                                           "created_at": now})
     index_similar(session, idea, new=True)
     return idea, True
 
@@ -164,9 +166,11 @@ def similar_ideas(session: Session, idea: Idea, *, limit: int = 3) -> list[Idea]
 
 
 def change_stage(session: Session, idea: Idea, actor: Person | None, to_stage: str,
-                 comment: str | None = None, *, now: datetime) -> StageChange:
+                 comment: str | None = None, *, now: datetime, actor_role: str | None = None) -> StageChange:
+    """Move the idea; `actor_role` is the role the change was made in (kept for the diarium's decision)."""
     change = StageChange(idea_id=idea.id, actor_id=actor.id if actor else None, from_stage=idea.stage,
-                         to_stage=to_stage, comment=clean_text(comment) or None, created_at=now)
+                         to_stage=to_stage, comment=clean_text(comment) or None, actor_role=actor_role,
+                         created_at=now)
     idea.stage = to_stage
     idea.updated_at = now
     if idea.first_feedback_at is None:
@@ -271,45 +275,3 @@ def first_time(session: Session, key: str, *, now: datetime) -> bool:
     except IntegrityError:
         return False
     return True
-
-
-@dataclass(slots=True)
-class ExportRow:
-    id: int
-    number: int
-    title: str
-    text: str
-    problem: str | None
-    benefit: str | None
-    unit: str | None
-    stage: str
-    anonymous: bool
-    author: str | None
-    source: str
-    source_link: str | None
-    organisation: str
-    votes: int
-    created_at: datetime
-    updated_at: datetime
-
-
-def export_ideas(session: Session, *, org_key: str | None = None) -> list[ExportRow]:
-    """All live ideas, oldest first, with the author as a person reference (None when anonymous)."""
-    vote_sub = select(Vote.idea_id, func.count().label("votes")).group_by(Vote.idea_id).subquery()
-    query = (select(Idea, Person, Organisation, vote_sub.c.votes)
-             .join(Person, col(Person.id) == Idea.author_id)
-             .join(Organisation, col(Organisation.id) == Idea.org_id)
-             .join(vote_sub, vote_sub.c.idea_id == Idea.id, isouter=True)
-             .where(col(Idea.withdrawn_at).is_(None))
-             .order_by(col(Idea.org_id), col(Idea.number)))
-    if org_key:
-        query = query.where(Organisation.key == org_key)
-    rows = []
-    for idea, person, org, votes in session.exec(query).all():
-        rows.append(ExportRow(
-            id=idea.id, number=idea.number, title=idea.title, text=idea.text, problem=idea.problem,
-            benefit=idea.benefit, unit=idea.unit, stage=idea.stage, anonymous=idea.anonymous,
-            author=None if idea.anonymous else person.ref, source=idea.source, source_link=idea.source_link,
-            organisation=org.key, votes=votes or 0, created_at=idea.created_at, updated_at=idea.updated_at,
-        ))
-    return rows

@@ -35,6 +35,7 @@ class Organisation(SQLModel, table=True):
     headcount: int | None = None  # employees, for "ideas per 100 employees" (None: IDESLUSS_HEADCOUNT)
     tell_author_when_overdue: bool = True  # the ladder's honest line to the author at a missed promise
     last_assigned_coach_id: int | None = None  # round robin: the coach who got the latest unowned idea
+    anonymous_ideas: bool = True  # may people submit ideas without their name (issue 10; `idesluss settings`)
     created_at: datetime
 
 
@@ -52,11 +53,18 @@ class Person(SQLModel, table=True):
     unreachable: bool = False  # the platform refuses messages to this person (blocked/uninstalled)
     nudges_paused_until: datetime | None = None
     nudges_opt_out: bool = False
+    # Set by `idesluss people erase`: nothing that identifies the person is left; the row stays so that ideas,
+    # comments and audit entries keep pointing at "Tidigare medarbetare" (issue 10).
+    erased_at: datetime | None = None
     created_at: datetime
 
     @property
     def ref(self) -> str:
         return f"{self.platform}:{self.user_id}"
+
+    @property
+    def erased(self) -> bool:
+        return self.erased_at is not None
 
 
 class Idea(SQLModel, table=True):
@@ -110,6 +118,9 @@ class StageChange(SQLModel, table=True):
     from_stage: str | None = Field(default=None, max_length=30)
     to_stage: str = Field(max_length=30)
     comment: str | None = Field(default=None, sa_column=Column(Text))
+    # The role the change was made in (coach, admin, manager, employee): the diarium records the decision by
+    # role, and a person's later roles must not rewrite it. None for changes made before issue 10.
+    actor_role: str | None = Field(default=None, max_length=20)
     created_at: datetime = Field(index=True)
 
 
@@ -377,3 +388,44 @@ class FeedbackQuestion(SQLModel, table=True):
     text: str = Field(sa_column=Column(Text, nullable=False))
     answered_at: datetime | None = None
     created_at: datetime
+# --- Records: the audit trail and name consents (issue 10; migration 0005_records) ------------------------
+
+
+class AuditEntry(SQLModel, table=True):
+    """One act that changed who may see or do what, or that revealed identities. Append-only: the database
+    refuses UPDATE and DELETE on this table (triggers), and nothing in the bot tries.
+
+    People are referenced by their internal person id only, never by platform id or name, and `detail` holds
+    codes and counts, never names: erasing a person needs no audit row rewritten, and the erased person is
+    shown as "Tidigare medarbetare". No foreign keys either: the trail outlives ideas that retention deletes.
+    """
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_org_at", "org_id", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(index=True)
+    org_id: int | None = None
+    action: str = Field(max_length=50)  # role.grant, idea.stage, identity.reveal, ideas.export, ...
+    actor_id: int | None = None  # the person who acted; None for an operator at the command line or the scheduler
+    via: str = Field(max_length=20)  # slack | teams | shell | cli | scheduler
+    operator: str | None = Field(default=None, max_length=200)  # the OS account of a command-line operator
+    subject_id: int | None = None  # the person the act was about (granted a role, revealed, erased, exported)
+    idea_id: int | None = None
+    detail: str = Field(default="{}", sa_column=Column(Text, nullable=False))  # JSON: codes and counts, no names
+
+
+class NameConsent(SQLModel, table=True):
+    """Whether an idea's author lets their name be shown when the idea is presented more widely.
+
+    Asked once per idea (when it reaches Test/pilot, Införd or Spridd); `answer` stays None until they press a
+    button, and None means no name is shown.
+    """
+
+    __tablename__ = "name_consent"
+
+    idea_id: int = Field(foreign_key="idea.id", primary_key=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    answer: bool | None = None
+    asked_at: datetime
+    answered_at: datetime | None = None

@@ -43,6 +43,10 @@ def get_or_create_org(session: Session, key: str, name: str | None = None, *, no
     return org
 
 
+def find_org(session: Session, key: str) -> Organisation | None:
+    return session.exec(select(Organisation).where(Organisation.key == key)).first()
+
+
 def get_person(session: Session, platform: str, user_id: str) -> Person | None:
     return session.exec(select(Person).where(Person.platform == platform, Person.user_id == user_id)).first()
 
@@ -85,6 +89,13 @@ def has_role(session: Session, person: Person, *roles: str) -> bool:
         return False
     query = select(func.count()).select_from(Role).where(Role.person_id == person.id, col(Role.role).in_(roles))
     return session.exec(query).one() > 0
+
+
+def roles_of(session: Session, person: Person) -> set[str]:
+    """Every role the person holds, in any scope (one query)."""
+    if person.id is None:
+        return set()
+    return set(session.exec(select(Role.role).where(Role.person_id == person.id)).all())
 
 
 def grant_role(session: Session, person: Person, role: str, group_id: int | None = None, *, now: datetime) -> bool:

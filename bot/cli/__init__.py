@@ -8,7 +8,22 @@ from __future__ import annotations
 
 import typer
 
-from bot.cli import coaches, data, feedback, groups, messages, orgs, roles, running, stats, teams
+from bot.cli import (
+    audit,
+    coaches,
+    data,
+    feedback,
+    groups,
+    messages,
+    orgs,
+    people,
+    retention,
+    roles,
+    running,
+    settings,
+    stats,
+    teams,
+)
 
 app = typer.Typer(help="idesluss – idéslussen i Slack, Teams och terminalen.", no_args_is_help=True,
                   add_completion=False)
@@ -22,6 +37,10 @@ feedback.register(app)  # feedback remind
 coaches.register(app)  # coaches assign
 orgs.register(app)  # orgs set-headcount, set-feedback
 stats.register(app)  # stats
+people.register(app)  # people export, erase (GDPR)
+audit.register(app)  # audit list
+retention.register(app)  # retention apply
+settings.register(app)  # settings show, set (per organisation)
 
 
 def main() -> None:

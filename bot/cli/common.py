@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING, NoReturn
 
 import typer
@@ -66,6 +67,45 @@ def person(session: Session, ref: str, config: Settings, now: object) -> Person:
         fail(f"Unknown person {ref!r}: write slack:U…, teams:<aad object id> or shell:<name>.")
     org = organisation(session, config, platform, now)
     return get_or_create_person(session, org, platform, user_id, now=now)  # type: ignore[arg-type]
+
+
+def existing_person(session: Session, ref: str) -> Person | None:
+    """PERSON as written on the command line, if the bot knows them (never creates one: an export or an
+    erasure of someone unknown must not leave a new row behind)."""
+    from storage.people import UnknownPersonRef, get_person, parse_person_ref
+
+    try:
+        platform, user_id = parse_person_ref(ref)
+    except UnknownPersonRef:
+        fail(f"Unknown person {ref!r}: write slack:U…, teams:<aad object id> or shell:<name>.")
+    return get_person(session, platform, user_id)
+
+
+def operator() -> str:
+    """Who runs this command (the OS account and host), for the audit trail: operators are not bot users."""
+    import getpass
+    import socket
+
+    try:
+        user = getpass.getuser()
+    except Exception:  # no login name (a container without a passwd entry)
+        user = "unknown"
+    return f"{user}@{socket.gethostname()}"[:200]
+
+
+def moment(value: str | None, option: str, config: Settings | None = None) -> datetime | None:
+    """A date (local midnight in IDESLUSS_TIMEZONE) or an ISO time, as given after `option`."""
+    from zoneinfo import ZoneInfo
+
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.strip())
+    except ValueError:
+        fail(f"{option} is a date or an ISO time, e.g. 2026-03-01 or 2026-03-01T08:00+01:00, not {value!r}.")
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=ZoneInfo((config or settings()).timezone))
+    return parsed
 
 
 def group(session: Session, name: str) -> PilotGroup:

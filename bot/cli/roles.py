@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 import typer
 from sqlmodel import Session
 
 from bot.cli import common
+from storage import audit
+from storage.models import Person
 
 roles_app = typer.Typer(help="Roles: coach, manager, admin.", no_args_is_help=True)
 GroupOption = Annotated[str | None, typer.Option("--group", help="Scope a manager to this pilot group "
@@ -36,6 +39,11 @@ def _group_id(session: Session, name: str | None, org_id: int) -> int | None:
     return group.id
 
 
+def _audit(session: Session, action: str, who: Person, role: str, group_id: int | None, now: datetime) -> None:
+    audit.record(session, action=action, now=now, via=audit.CLI, operator=common.operator(), org_id=who.org_id,
+                 subject_id=who.id, detail={"role": role, "group_id": group_id})
+
+
 @roles_app.command("grant")
 def roles_grant(person: str, role: str, group: GroupOption = None) -> None:
     """Give PERSON (slack:U…, teams:<id>, shell:<name>) the ROLE coach, manager or admin."""
@@ -46,7 +54,10 @@ def roles_grant(person: str, role: str, group: GroupOption = None) -> None:
     db = common.database(settings)
     with db.session() as session:
         who = common.person(session, person, settings, now)
-        added = grant_role(session, who, role, _group_id(session, group, who.org_id), now=now)
+        group_id = _group_id(session, group, who.org_id)
+        added = grant_role(session, who, role, group_id, now=now)
+        if added:
+            _audit(session, audit.ROLE_GRANT, who, role, group_id, now)
     scope = f" for the group {group}" if group else ""
     typer.echo(f"{person} is {role}{scope}." if added else f"{person} was already {role}{scope}.")
 
@@ -61,7 +72,10 @@ def roles_revoke(person: str, role: str, group: GroupOption = None) -> None:
     db = common.database(settings)
     with db.session() as session:
         who = common.person(session, person, settings, now)
-        removed = revoke_role(session, who, role, _group_id(session, group, who.org_id))
+        group_id = _group_id(session, group, who.org_id)
+        removed = revoke_role(session, who, role, group_id)
+        if removed:
+            _audit(session, audit.ROLE_REVOKE, who, role, group_id, now)
     typer.echo(f"{person} is no longer {role}." if removed else f"{person} did not have the role {role}.")
 
 

@@ -38,6 +38,8 @@ class Origin:
     nudge_id: int | None = None
     group_id: int | None = None
     context: str = ""  # the opaque value a form carried (e.g. "nudge:12"), for capture enrichers
+    # The message is seen by others (a mention in a channel), not only by the bot: anonymity cannot hold there.
+    public: bool = False
 
 
 @dataclass(slots=True)
@@ -58,3 +60,5 @@ class Context:
     timezone: str = "Europe/Stockholm"  # the organisation's (IDESLUSS_TIMEZONE): what "this week" means
     events: list[str] = field(default_factory=list)  # what happened, reported once the transaction committed
     headcount: int | None = None  # IDESLUSS_HEADCOUNT: employees, for an organisation without its own
+    origin: Origin | None = None  # where the request came from, for chat commands a feature adds
+    may_capture: bool = True  # False for chat text without the `idé` prefix: it must not store an idea

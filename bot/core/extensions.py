@@ -16,7 +16,7 @@ from sqlmodel import Session
 
 from bot.core.context import Context, Origin
 from bot.core.replies import Reply
-from storage.models import Comment, Idea
+from storage.models import Comment, Idea, StageChange
 
 # word (casefolded, NFC) -> handler(ctx, rest of the text) -> Reply, or None to capture the text as an idea
 CommandHandler = Callable[[Context, str], Reply | None]
@@ -75,7 +75,6 @@ def form_handler(context: str) -> FormHandler | None:
     return next((h for prefix, h in FORM_HANDLERS.items() if context.startswith(prefix)), None)
 
 
-
 @dataclass(frozen=True, slots=True)
 class SentMessage:
     """An outbox message the platform accepted, as after-send hooks see it."""
@@ -93,12 +92,19 @@ class SentMessage:
 AfterSendHook = Callable[[Session, SentMessage, datetime], None]
 AFTER_SEND: list[AfterSendHook] = []
 
+# After a coach (or a manager asking for details) moved an idea, in the same transaction: handler(ctx, idea,
+# change). Asking the author for consent to show their name is one (bot/core/consent.py).
+StageChangeHook = Callable[[Context, Idea, StageChange], None]
+STAGE_CHANGED: list[StageChangeHook] = []
+
 # Modules that register commands, enrichers, actions or hooks when imported.
 FEATURE_MODULES: list[str] = [
     "bot.core.links",  # delivered messages about an idea stand for it (votes, comments)
     "bot.core.groups",  # pilot groups, pauses, nudge answers (issue 5)
     "bot.core.feedback",  # the feedback promise, ownership, the coach's queue, questions (issue 9)
     "bot.core.statistics",  # /idé statistik: the programme's figures (issue 9)
+    "bot.core.anonymity",  # /idé anonym, "Visa idégivare" (issue 10)
+    "bot.core.consent",  # asking before a name is shown more widely (issue 10)
 ]
 
 

@@ -31,11 +31,13 @@ def open_form(ctx: Context, idea_number: int | None = None, context: str = "") -
         if isinstance(found, Reply):
             return found
         idea = found
-    form = views.idea_form(ctx.lang, idea=idea, max_length=ctx.max_length, context=context)
+    form = views.idea_form(ctx.lang, idea=idea, max_length=ctx.max_length, context=context,
+                           anonymous_allowed=ctx.org.anonymous_ideas)
     return Reply(ReplyKind.OPEN_FORM, form.title, form=form, idea_number=idea_number, locale=ctx.lang)
 
 
-def validate(ctx: Context, values: Mapping[str, object]) -> tuple[dict[str, object], dict[str, str]]:
+def validate(ctx: Context, values: Mapping[str, object], *, was_anonymous: bool = False
+             ) -> tuple[dict[str, object], dict[str, str]]:
     cleaned: dict[str, object] = {}
     errors: dict[str, str] = {}
     for name in TEXT_FIELDS:
@@ -49,6 +51,8 @@ def validate(ctx: Context, values: Mapping[str, object]) -> tuple[dict[str, obje
         errors["title"] = t(ctx.lang, "form.error.required")
     if not text:
         errors["text"] = t(ctx.lang, "form.error.required")
+    if cleaned["anonymous"] and not was_anonymous and not ctx.org.anonymous_ideas:
+        errors["anonymous"] = t(ctx.lang, "form.error.anonymous_off")
     for name in TEXT_FIELDS:
         limit = ctx.max_length if name == "text" else _LIMITS[name]
         length = len(str(cleaned[name]))
@@ -59,17 +63,18 @@ def validate(ctx: Context, values: Mapping[str, object]) -> tuple[dict[str, obje
 
 def submit_form(ctx: Context, values: Mapping[str, object], origin: Origin | None, *, idea_number: int | None,
                 context: str = "") -> Reply:
-    cleaned, errors = validate(ctx, values)
+    existing = ideas.find_own(ctx, idea_number) if idea_number is not None else None
+    if isinstance(existing, Reply):
+        return existing
+    cleaned, errors = validate(ctx, values, was_anonymous=bool(existing and existing.anonymous))
     if errors:
-        form = views.idea_form(ctx.lang, values=cleaned, max_length=ctx.max_length, context=context)
+        form = views.idea_form(ctx.lang, values=cleaned, max_length=ctx.max_length, context=context,
+                               anonymous_allowed=ctx.org.anonymous_ideas)
         form.idea_number = idea_number
         return Reply(ReplyKind.ERROR, "; ".join(errors.values()), form=form, errors=errors, idea_number=idea_number,
                      locale=ctx.lang)
-    if idea_number is not None:
-        found = ideas.find_own(ctx, idea_number)
-        if isinstance(found, Reply):
-            return found
-        store.update_details(ctx.session, found, now=ctx.now, **{k: cleaned[k] for k in FORM_KEYS})
+    if existing is not None:
+        store.update_details(ctx.session, existing, now=ctx.now, **{k: cleaned[k] for k in FORM_KEYS})
         return Reply(ReplyKind.INFO, t(ctx.lang, "details.saved", number=idea_number), idea_number=idea_number,
                      locale=ctx.lang)
     if context:

@@ -103,6 +103,7 @@ CATALOG: dict[str, dict[str, str]] = {
         "help.title": "Idéslussen – så här gör du",
         "help.text": (
             "/idé <din idé> – skicka in en idé\n"
+            "/idé anonym <din idé> – skicka in en idé utan ditt namn\n"
             "/idé – skicka in en idé steg för steg\n"
             "/idé lista – dina idéer och deras status\n"
             "/idé sök <ord> – sök bland organisationens idéer\n"
@@ -208,6 +209,7 @@ CATALOG: dict[str, dict[str, str]] = {
         "help.title": "Idea sluice – how it works",
         "help.text": (
             "/idea <your idea> – submit an idea\n"
+            "/idea anonymous <your idea> – submit an idea without your name\n"
             "/idea – submit an idea step by step\n"
             "/idea list – your ideas and their status\n"
             "/idea search <words> – search the organisation's ideas\n"

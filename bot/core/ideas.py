@@ -8,16 +8,17 @@ from zoneinfo import ZoneInfo
 from sqlmodel import col, select
 
 from bot.core import links, ownership, views
+from bot.core.audit import acting_role, record_act
 from bot.core.context import Context, Origin
-from bot.core.extensions import AFTER_CAPTURE, AFTER_COMMENT, CAPTURE_ENRICHERS
+from bot.core.extensions import AFTER_CAPTURE, AFTER_COMMENT, CAPTURE_ENRICHERS, STAGE_CHANGED
 from bot.core.feedback_text import long_date_year
 from bot.core.grammar import make_title
 from bot.core.i18n import language, t
 from bot.core.replies import IdeaLine, Reply, ReplyKind
 from bot.core.stages import BY_CODE, stage_label
+from storage import audit, outbox
 from storage import feedback as feedback_store
 from storage import ideas as store
-from storage import outbox
 from storage.models import Idea, Person
 from storage.people import has_role
 from storage.text import clean_text
@@ -31,6 +32,21 @@ def is_coach(ctx: Context) -> bool:
 
 def local_today(ctx: Context):  # type: ignore[no-untyped-def]
     return ctx.now.astimezone(ZoneInfo(ctx.timezone)).date()
+
+
+def in_project_group(ctx: Context, idea: Idea) -> bool:
+    """The people who may learn who an anonymous idea's author is: its responsible coach and the admins."""
+    return idea.owner_id == ctx.person.id or has_role(ctx.session, ctx.person, "admin")
+
+
+def anonymity_refused(ctx: Context, origin: Origin | None) -> Reply | None:
+    """Why an anonymous idea cannot be taken here, or None: the organisation turned anonymous ideas off, or
+    the message is one others see (a mention in a channel names its writer, and so would the answer)."""
+    if not ctx.org.anonymous_ideas:
+        return views.error(ctx.lang, "anonymous.off")
+    if origin is not None and origin.public:
+        return views.error(ctx.lang, "anonymous.public")
+    return None
 
 
 def too_long(ctx: Context, text: str) -> Reply | None:
@@ -48,6 +64,8 @@ def capture(ctx: Context, text: str, origin: Origin | None, *, title: str | None
         return views.error(ctx.lang, "guided.empty")
     if (reply := too_long(ctx, text)) is not None:
         return reply
+    if anonymous and (refused := anonymity_refused(ctx, origin)) is not None:
+        return refused
     origin = origin or Origin()
     if origin.original_author == ctx.person.ref:
         origin = replace(origin, original_author=None)  # one's own message saved as an idea is simply theirs
@@ -134,7 +152,8 @@ def show(ctx: Context, number: int) -> Reply:
                              history=store.stage_history(ctx.session, found),
                              comments=store.comments_for(ctx.session, found), is_coach=coach, owner=owner,
                              promised=promised, viewer_id=ctx.person.id,
-                             coaches=feedback_store.coaches(ctx.session, ctx.org.id) if coach else ())
+                             coaches=feedback_store.coaches(ctx.session, ctx.org.id) if coach else (),
+                             can_reveal=found.anonymous and in_project_group(ctx, found))
 
 
 def is_coach_or_manager(ctx: Context) -> bool:
@@ -180,15 +199,19 @@ def set_stage(ctx: Context, number: int, stage: str | None, comment: str = "", *
     if found.stage == stage and not comment:
         return Reply(ReplyKind.INFO, t(ctx.lang, "stage.same", number=number, stage=stage_label(stage, ctx.lang)),
                      idea_number=number, locale=ctx.lang)
-    change = store.change_stage(ctx.session, found, ctx.person, stage, comment, now=ctx.now)
+    role = acting_role(ctx)
+    change = store.change_stage(ctx.session, found, ctx.person, stage, comment, now=ctx.now, actor_role=role)
+    record_act(ctx, audit.STAGE_CHANGE, idea=found, from_stage=change.from_stage, to_stage=stage, role=role)
     author = ctx.session.get(Person, found.author_id)
-    if author is not None and author.id != ctx.person.id:
+    if author is not None and author.id != ctx.person.id and not author.erased:
         # The author hears about it through the outbox, in the same transaction as the change itself.
         lang = language(author.locale, ctx.lang)
         notice = views.stage_notification(found, change, lang)
         outbox.enqueue(ctx.session, outbox.NewMessage(
             key=f"stage:{found.id}:{change.id}", platform=author.platform, recipient=author.user_id,
             workspace=author.workspace, payload=notice.to_dict(), org_id=ctx.org.id), now=ctx.now)
+    for hook in STAGE_CHANGED:
+        hook(ctx, found, change)
     return Reply(ReplyKind.INFO, t(ctx.lang, "stage.changed", number=number, stage=stage_label(stage, ctx.lang)),
                  idea_number=number, locale=ctx.lang)
 

@@ -10,11 +10,12 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from bot.core import views
+from bot.core.audit import record_act
 from bot.core.context import Context
 from bot.core.i18n import language, t
 from bot.core.replies import ActionId, Button, Reply, ReplyKind
+from storage import audit, outbox
 from storage import feedback as store
-from storage import outbox
 from storage.ideas import set_owner
 from storage.models import Idea, Person
 
@@ -49,6 +50,8 @@ def change_owner(ctx: Context, idea: Idea, owner: Person) -> None:
     someone else handed it to them)."""
     if idea.owner_id == owner.id:
         return
+    # Audited: the responsible coach is one of the people who may reveal an anonymous author.
+    record_act(ctx, audit.OWNER_CHANGE, idea=idea, previous_owner=idea.owner_id, owner=owner.id)
     set_owner(ctx.session, idea, owner, now=ctx.now)
     stamp = ctx.now.strftime("%Y%m%dT%H%M%S%f")
     name = views.display_name(owner)

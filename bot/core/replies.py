@@ -42,6 +42,9 @@ class ActionId(StrEnum):
     COMMENT = "idea.comment"  # value: idea number; opens the comment form
     HANDOVER = "idea.handover"  # value: "<number>:<person id>" (a choice), or the number
     QUEUE = "ideas.queue"  # value: ""; the coach's queue
+    REVEAL_AUTHOR = "idea.reveal_author"  # value: idea number; "Visa idégivare" (responsible coach, admins)
+    NAME_CONSENT_YES = "idea.name_yes"  # value: idea number; the author lets their name be shown more widely
+    NAME_CONSENT_NO = "idea.name_no"  # value: idea number
 
 
 @dataclass(slots=True)
@@ -85,7 +88,7 @@ class IdeaLine:
     title: str
     stage: str  # stage code
     stage_label: str  # in the reader's language
-    author: str | None = None  # display name, None when anonymous or not relevant
+    author: str | None = None  # display name ("Anonym" for an anonymous idea), None when not relevant
     votes: int = 0
     note: str | None = None  # e.g. "3 arbetsdagar kvar · Cecilia" in the coach's queue
     menu: Select | None = None  # acting on this idea in one step (the queue's lines)
@@ -149,6 +152,9 @@ class Reply:
     notice: str | None = None
     selects: list[Select] = field(default_factory=list)  # choice controls beside the buttons
     charts: list[Chart] = field(default_factory=list)
+    # Only the person who asked may read this reply (an anonymous idea's author, revealed): an adapter never
+    # puts it where others can see it (a card shared in a channel shows it to the presser alone).
+    private: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -159,6 +159,7 @@ class Core:
         return None
 
     def _command(self, ctx: Context, text: str, origin: Origin | None, *, capture: bool = True) -> Reply:
+        ctx.origin, ctx.may_capture = origin, capture
         stripped = nfc(text).strip()
         extension = COMMANDS.get(stripped.split(maxsplit=1)[0].casefold()) if stripped else None
         reply: Reply | None = None

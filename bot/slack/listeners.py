@@ -153,7 +153,7 @@ class SlackListeners:
         elif container.get("type") == "view" and (body.get("view") or {}).get("type") == "home":
             # The Home tab has no thread to answer in: what the person asked to see opens as a modal,
             # and the tab is redrawn (a stage may have changed).
-            if reply.kind in (ReplyKind.IDEA, ReplyKind.LIST, ReplyKind.ERROR, ReplyKind.HELP):
+            if reply.kind in (ReplyKind.IDEA, ReplyKind.LIST, ReplyKind.ERROR, ReplyKind.HELP) or reply.private:
                 await client.views_open(trigger_id=body["trigger_id"], view=blocks.info_modal(reply))
             await self.publish_home_for(client, actor)
         elif body.get("response_url"):
@@ -207,7 +207,9 @@ class SlackListeners:
         in the channel); in the DM it is an ordinary message, unless the person wrote in a thread."""
         event_id = body.get("event_id") or f"{event.get('channel')}:{event.get('ts')}"
         channel, ts = event["channel"], event["ts"]
-        origin = Origin(channel=channel, message_ref=ts, dedup_key=f"slack:event:{event_id}")
+        # A mention in a channel is read by everyone there (a DM's channel id starts with D).
+        public = in_thread and not str(channel).startswith("D")
+        origin = Origin(channel=channel, message_ref=ts, dedup_key=f"slack:event:{event_id}", public=public)
         parent = p.thread_parent(event)
         reply = await self.call(self.core.handle_message, actor, text, origin=origin, forms=True, thread_ref=parent)
         # Slack retries an event it thinks we missed; the core keeps one idea, this keeps one answer.

@@ -11,7 +11,7 @@ import asyncio
 import hashlib
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from bot.core import Actor, Core, Origin
@@ -141,6 +141,9 @@ class TeamsBot:
         value = activity.get("value")
         if isinstance(value, dict) and value.get("action_id"):  # Action.Submit / messageBack from an old client
             reply = await self._action(actor, activity, value)
+            if reply.private and conversation_type(activity) != PERSONAL:
+                log.info("teams: a private answer is not posted in a shared conversation (old client's submit)")
+                return Outcome()
             return Outcome(followups=[self._replier(activity, actor, reply)])
         personal = conversation_type(activity) == PERSONAL
         if not personal and not mentions_bot(activity):
@@ -161,7 +164,8 @@ class TeamsBot:
         if conversation_type(activity) == "channel" and activity.get("id"):
             root = thread_root(activity) or activity["id"]
             link = f"https://teams.microsoft.com/l/message/{channel}/{activity['id']}?parentMessageId={root}"
-        return Origin(link=link, channel=channel, message_ref=activity.get("id"), dedup_key=activity_key(activity))
+        return Origin(link=link, channel=channel, message_ref=activity.get("id"), dedup_key=activity_key(activity),
+                      public=conversation_type(activity) != PERSONAL)
 
     def _replier(self, activity: dict[str, Any], actor: Actor, reply: Reply) -> FollowUp:
         async def send() -> None:
@@ -201,8 +205,10 @@ class TeamsBot:
             data = dict(action.get("data") or {})
             data.setdefault("action_id", action.get("verb"))
             reply = await self._action(actor, activity, data)
-            if reply.kind is ReplyKind.ERROR and reply.form is None:
-                # Only the person who pressed sees why; the card (maybe shared in a channel) stays as it was.
+            shared = conversation_type(activity) != PERSONAL
+            if (reply.kind is ReplyKind.ERROR and reply.form is None) or (reply.private and shared):
+                # Only the person who pressed sees why (or what is for them alone); the card, maybe shared in a
+                # channel, stays as it was.
                 return Outcome(body=invoke_message_response(reply.text))
             card = reply_card(reply)
             if activity.get("replyToId"):  # the pressed card now shows what the reply shows
@@ -221,24 +227,27 @@ class TeamsBot:
     async def _dialog(self, actor: Actor, activity: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
         """The idea form in a dialog: opened by a button (task/fetch), answered on submit (task/submit)."""
         data.pop("msteams", None)
-        reply = await self._action(actor, activity, data)
+        reply = await self._action(actor, activity, data, in_dialog=True)
         if reply.form is not None and reply.kind in (ReplyKind.OPEN_FORM, ReplyKind.ERROR):
             message = reply.text if reply.kind is ReplyKind.ERROR else ""
             card = form_card(reply.form, reply.errors, message, reply.locale, submit_type="Action.Submit")
             return task_card(card, reply.form.title)
         return task_message("\n".join(p for p in (reply.title, reply.text) if p))
 
-    async def _action(self, actor: Actor, activity: dict[str, Any], data: dict[str, Any]) -> Reply:
+    async def _action(self, actor: Actor, activity: dict[str, Any], data: dict[str, Any], *,
+                      in_dialog: bool = False) -> Reply:
+        """A button or a form. A dialog is the presser's alone, even when opened from a channel's card."""
         action_id = str(data.get("action_id") or "")
+        origin = replace(self._origin(activity), public=False) if in_dialog else self._origin(activity)
         if action_id == FORM_SUBMIT:
             values = {k: data.get(k) for k in FORM_KEYS}
             number = data.get("idea_number")
             return await asyncio.to_thread(
-                lambda: self.core.submit_form(actor, values, self._origin(activity),
+                lambda: self.core.submit_form(actor, values, origin,
                                               idea_number=int(number) if number not in (None, "") else None,
                                               context=str(data.get("context") or "")))
         value = chosen_value(data)  # a button's value, or the option chosen in its ChoiceSet
-        reply = await asyncio.to_thread(self.core.handle_action, actor, action_id, value, self._origin(activity))
+        reply = await asyncio.to_thread(self.core.handle_action, actor, action_id, value, origin)
         if conversation_type(activity) != PERSONAL:
             reply.notice = None  # the pressed card may be shared in a channel: what "you" did is not for everyone
         return reply

@@ -45,7 +45,7 @@ def test_author_gets_a_direct_message_when_a_coach_moves_their_idea(teams_bot: T
     teams_bot.post(personal_message(service_url, "idé Digitala nycklar i hemtjänsten", user=AUTHOR))
     teams_bot.stand_in.wait_for(1)
     _make_coach(db)
-    _move(teams_bot, 1, "pilot")
+    _move(teams_bot, 1, "in_review")  # (Test/pilot would also ask for the author's consent to be named)
 
     _dispatch(teams_bot, db)
 
@@ -54,7 +54,7 @@ def test_author_gets_a_direct_message_when_a_coach_moves_their_idea(teams_bot: T
     assert dm.path.endswith(f"/v3/conversations/a:personal-{AUTHOR}/activities")  # a new message, not a reply
     assert dm.authorization and dm.authorization.startswith("Bearer stand-in-token-")
     card = dm.body["attachments"][0]["content"]
-    assert "Din idé #1 har ny status: Test/pilot" in card["body"][0]["text"]
+    assert "Din idé #1 har ny status: Bedömning" in card["body"][0]["text"]
     assert _outbox(db).state == outbox.SENT
     assert _outbox(db).message_id == dm.answered_id
 
