@@ -26,6 +26,7 @@ from storage.models import (
     Comment,
     ConversationRef,
     DigestLog,
+    FeedbackQuestion,
     GroupMember,
     GuidedCapture,
     Idea,
@@ -33,10 +34,13 @@ from storage.models import (
     NameConsent,
     NudgeDelivery,
     NudgeEngagement,
+    Organisation,
     OutboxMessage,
     Person,
+    PilotGroup,
     ProcessedEvent,
     Role,
+    UnitCoach,
     Vote,
 )
 from storage.outbox import DEAD, SENT
@@ -56,6 +60,7 @@ class ErasureReport:
     group_memberships: int = 0
     digest_logs: int = 0
     name_consents: int = 0
+    coach_assignments: int = 0  # units and pilot groups whose new ideas went to them
     pending_messages: int = 0
     sent_messages_emptied: int = 0
     messages_to_others_rewritten: int = 0
@@ -97,6 +102,8 @@ def erase_person(session: Session, person: Person, *, now: datetime) -> ErasureR
     pid = person.id
     report.ideas_kept = len(session.exec(select(Idea.id).where(Idea.author_id == pid)).all())
     report.comments_kept = len(session.exec(select(Comment.id).where(Comment.person_id == pid)).all())
+    report.comments_kept += len(session.exec(select(FeedbackQuestion.id).where(
+        or_(col(FeedbackQuestion.asked_by) == pid, col(FeedbackQuestion.author_id) == pid))).all())
     if person.erased:
         report.already_erased = True
         return report
@@ -114,6 +121,12 @@ def erase_person(session: Session, person: Person, *, now: datetime) -> ErasureR
     report.group_memberships = gone(GroupMember, col(GroupMember.person_id) == pid)
     report.digest_logs = gone(DigestLog, col(DigestLog.person_id) == pid)
     report.name_consents = gone(NameConsent, col(NameConsent.person_id) == pid)
+    # As a coach: new ideas of a unit or a pilot group no longer go to them. Their questions to authors (and the
+    # questions put to them) stay, like comments, as the organisation's records by "Tidigare medarbetare".
+    report.coach_assignments = gone(UnitCoach, col(UnitCoach.person_id) == pid) + int(session.execute(
+        update(PilotGroup).where(col(PilotGroup.coach_id) == pid).values(coach_id=None)).rowcount or 0)
+    session.execute(update(Organisation).where(col(Organisation.last_assigned_coach_id) == pid)
+                    .values(last_assigned_coach_id=None))
 
     # Nudges they got still count in the group's figures, but no longer say to whom.
     for delivery in session.exec(select(NudgeDelivery).where(NudgeDelivery.person_id == pid)).all():

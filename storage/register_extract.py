@@ -17,6 +17,7 @@ from storage.models import (
     Comment,
     ConversationRef,
     DigestLog,
+    FeedbackQuestion,
     GroupMember,
     GuidedCapture,
     Idea,
@@ -30,6 +31,7 @@ from storage.models import (
     PilotGroup,
     Role,
     StageChange,
+    UnitCoach,
     Vote,
     as_utc,
 )
@@ -40,6 +42,7 @@ PERSON_COLUMNS = {
     "comment": ("person_id",), "role": ("person_id",), "guided_capture": ("person_id",),
     "group_member": ("person_id",), "nudge_delivery": ("person_id",), "nudge_engagement": ("person_id",),
     "digest_log": ("person_id",), "name_consent": ("person_id",),
+    "unit_coach": ("person_id",), "pilot_group": ("coach_id",), "feedback_question": ("asked_by", "author_id"),
 }
 
 
@@ -105,6 +108,16 @@ def person_data(session: Session, person: Person) -> dict[str, Any]:
         "name_consents": [{"idea": numbers.get(c.idea_id), "answer": c.answer, "asked_at": _time(c.asked_at),
                            "answered_at": _time(c.answered_at)}
                           for c in session.exec(select(NameConsent).where(NameConsent.person_id == pid)).all()],
+        "coach_of_units": [u.unit for u in session.exec(select(UnitCoach).where(UnitCoach.person_id == pid)).all()],
+        "coach_of_pilot_groups": [g.name for g in session.exec(select(PilotGroup).where(PilotGroup.coach_id == pid))
+                                  .all()],
+        "questions_asked_by_them": [{"idea": numbers.get(q.idea_id), "text": q.text, "created_at": _time(q.created_at)}
+                                    for q in session.exec(select(FeedbackQuestion)
+                                                          .where(FeedbackQuestion.asked_by == pid)).all()],
+        "questions_to_them": [{"idea": numbers.get(q.idea_id), "text": q.text, "created_at": _time(q.created_at),
+                               "answered_at": _time(q.answered_at)}
+                              for q in session.exec(select(FeedbackQuestion)
+                                                    .where(FeedbackQuestion.author_id == pid)).all()],
         "digests": [{"week": d.week, "covered_until": _time(d.covered_until), "created_at": _time(d.created_at)}
                     for d in session.exec(select(DigestLog).where(DigestLog.person_id == pid)).all()],
         "messages_sent_to_them": [{

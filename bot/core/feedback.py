@@ -34,6 +34,7 @@ from bot.core.grammar import parse_number
 from bot.core.i18n import language, t
 from bot.core.replies import ActionId, Button, Field, Option, Reply, ReplyKind, Select
 from bot.core.stages import CHOOSABLE_STAGES, stage_label
+from storage import audit
 from storage import feedback as store
 from storage import ideas as idea_store
 from storage.models import Comment, Idea, Person
@@ -57,7 +58,13 @@ def promise_date(ctx: Context) -> date:
 def promise_on_capture(ctx: Context, idea: Idea, reply: Reply, created: bool) -> None:
     """A new idea gets its promised date and a responsible coach; the confirmation says both."""
     if created and idea.feedback_due is None:
-        store.promise(ctx.session, idea, promise_date(ctx), ownership.choose_owner(ctx, idea), now=ctx.now)
+        owner = ownership.choose_owner(ctx, idea)
+        store.promise(ctx.session, idea, promise_date(ctx), owner, now=ctx.now)
+        if owner is not None and idea.anonymous:
+            # The responsible coach may reveal an anonymous author: the rule's choice is audited like a person's
+            # (no actor: the organisation's assignment rule chose, not the author).
+            audit.record(ctx.session, action=audit.OWNER_CHANGE, now=ctx.now, via=ctx.person.platform,
+                         org_id=ctx.org.id, idea_id=idea.id, detail={"owner": owner.id, "rule": "capture"})
     if idea.feedback_due is None or idea.first_feedback_at is not None:
         return
     when = long_date_year(idea.feedback_due, ctx.lang, ideas.local_today(ctx))

@@ -28,6 +28,7 @@ def slack(user: str, name: str | None = None, locale: str = "sv-SE") -> Actor:
 AGNES = slack(AGNES_ID, AGNES_NAME)
 BERTIL = slack("U0BERTIL1", "Bertil Berg")
 COACH = slack("U0COACH01", "Cecilia Coach")
+OTHER_COACH = slack("U0COACH02", "Cornelia Coach")
 ADMIN = slack("U0ADMIN01", "Adam Admin")
 MANAGER = slack("U0MANAG01", "Maria Chef")
 

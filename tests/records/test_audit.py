@@ -11,7 +11,7 @@ from sqlalchemy.exc import DBAPIError
 from storage import audit
 from storage.db import Database
 from tests.conftest import START
-from tests.records.conftest import COACH, audit_rows
+from tests.records.conftest import ADMIN, COACH, audit_rows
 
 
 @pytest.mark.parametrize("statement", ["UPDATE audit_log SET action = 'nothing'", "DELETE FROM audit_log"])
@@ -45,16 +45,19 @@ def test_role_grants_and_revocations_are_recorded_with_the_operator(cli, db):
 
 
 def test_stage_changes_and_taking_ownership_are_recorded_from_the_platform(core, db, staff, anonymous_idea):
-    core.handle_command(COACH, f"status {anonymous_idea} bedömning")
     from bot.core.replies import ActionId
 
-    core.handle_action(COACH, ActionId.TAKE_OWNERSHIP, str(anonymous_idea))
-    core.handle_action(COACH, ActionId.TAKE_OWNERSHIP, str(anonymous_idea))  # already theirs: no new act
-    stage, owner = audit_rows(db)
+    core.handle_command(COACH, f"status {anonymous_idea} bedömning")
+    core.handle_action(COACH, ActionId.TAKE_OWNERSHIP, str(anonymous_idea))  # theirs since it came in: no new act
+    core.handle_action(ADMIN, ActionId.TAKE_OWNERSHIP, str(anonymous_idea))
+    assigned, stage, taken = audit_rows(db)
+    # The rule gave the anonymous idea to the organisation's coach when it came in: no person acted.
+    assert (assigned.action, assigned.actor_id, json.loads(assigned.detail)["rule"]) == ("idea.owner", None, "capture")
     assert (stage.action, stage.via, json.loads(stage.detail)) == (
         "idea.stage", "slack", {"from_stage": "new", "number": anonymous_idea, "role": "coach",
                                 "to_stage": "in_review"})
-    assert owner.action == "idea.owner" and owner.actor_id == stage.actor_id and owner.idea_id == stage.idea_id
+    assert taken.action == "idea.owner" and taken.via == "slack" and taken.idea_id == stage.idea_id
+    assert taken.actor_id not in (None, stage.actor_id)  # the admin took it from the coach
 
 
 def test_audit_list_since_a_date_and_bad_input(cli, db):
