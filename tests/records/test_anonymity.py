@@ -65,6 +65,10 @@ def test_every_surface_a_non_coach_can_reach_shows_anonym_and_never_the_author(c
         "a similar idea's capture": core.handle_command(BERTIL, "Cykelpool för skolans personal"),
         "the vote's answer": core.handle_action(BERTIL, ActionId.VOTE, str(number)),
         "search in English": core.handle_command(slack("U0ERIK001", locale="en"), "search cykelpool"),
+        "statistics for the coach": core.handle_command(COACH, "statistik"),
+        "statistics for a manager": core.handle_command(MANAGER, "statistik månad"),
+        "statistics for an employee": core.handle_command(BERTIL, "statistik"),
+        "the coach's queue": core.handle_command(COACH, "kö"),
     }
     for i, section in enumerate(core.home(COACH)):
         surfaces[f"the coach's home {i}"] = section
@@ -80,7 +84,7 @@ def test_every_surface_a_non_coach_can_reach_shows_anonym_and_never_the_author(c
     assert {row.key.split(":")[0] for row in to_others} >= {"digest", "nudge"}  # notifications and a channel post
     assert any(row.recipient_kind == "channel" for row in to_others)
     surfaces.update({f"outbox {row.key}": Reply.from_dict(json.loads(row.payload)) for row in to_others})
-    # Statistics have no surface yet (issue 9 adds them); wider presentation asks consent.public_author_name.
+    # Wider presentation (spreading, channel announcements) asks consent.public_author_name.
 
     for where, reply in surfaces.items():
         for platform, rendered in renderings(reply).items():
