@@ -8,14 +8,15 @@ from sqlmodel import col, select
 
 from bot.core import links, views
 from bot.core.context import Context, Origin
-from bot.core.extensions import CAPTURE_ENRICHERS
+from bot.core.extensions import CAPTURE_ENRICHERS, IDEA_VIEWS
 from bot.core.grammar import make_title
 from bot.core.i18n import language, t
 from bot.core.replies import IdeaLine, Reply, ReplyKind
 from bot.core.stages import BY_CODE, stage_label
 from storage import ideas as store
 from storage import outbox
-from storage.models import Idea, Person
+from storage.models import Idea, Organisation, Person
+from storage.orgs import label as org_label
 from storage.people import has_role
 from storage.text import clean_text
 
@@ -23,7 +24,8 @@ CAPTURED = "captured"  # the event `Core` reports (metrics) once a new idea's tr
 
 
 def is_coach(ctx: Context) -> bool:
-    return has_role(ctx.session, ctx.person, "coach", "admin")
+    """A coach (or admin) of the organisation the request acts in."""
+    return has_role(ctx.session, ctx.person, "coach", "admin", org_id=ctx.org.id)
 
 
 def too_long(ctx: Context, text: str) -> Reply | None:
@@ -50,7 +52,7 @@ def capture(ctx: Context, text: str, origin: Origin | None, *, title: str | None
         title=clean_text(title) or make_title(text), text=text, source=ctx.person.platform, problem=problem,
         benefit=benefit, unit=unit, anonymous=anonymous, source_link=origin.link, source_channel=origin.channel,
         source_message_ref=origin.message_ref, original_author=origin.original_author, dedup_key=origin.dedup_key,
-        group_id=origin.group_id, nudge_id=origin.nudge_id,
+        group_id=origin.group_id, nudge_id=origin.nudge_id, challenge_id=origin.challenge_id,
     )
     idea, created = store.capture_idea(ctx.session, ctx.org, ctx.person, new, now=ctx.now)
     if created:
@@ -60,7 +62,10 @@ def capture(ctx: Context, text: str, origin: Origin | None, *, title: str | None
             # a comment, on every platform.
             links.link(ctx.session, idea, ctx.person.platform, origin.channel, origin.message_ref, now=ctx.now)
     similar = store.similar_ideas(ctx.session, idea)
-    return views.captured(idea, similar, ctx.lang, again=not created)
+    reply = views.captured(idea, similar, ctx.lang, again=not created)
+    for extend in IDEA_VIEWS:  # features add what they know about it (the challenge it answers)
+        extend(ctx, idea, reply)
+    return reply
 
 
 def find(ctx: Context, number: int) -> Idea | Reply:
@@ -111,14 +116,27 @@ def search(ctx: Context, query: str) -> Reply:
                  ideas=_lines_with_authors(ctx, ideas), locale=ctx.lang)
 
 
-def waiting(ctx: Context) -> Reply:
-    ideas = store.ideas_waiting_for_feedback(ctx.session, ctx.org.id)
-    if not ideas:
+def _lines_of(ctx: Context, organisations: list[Organisation], fetch) -> list[IdeaLine]:  # type: ignore[no-untyped-def]
+    """Idea lines of one or several organisations; with several, each line carries its organisation."""
+    lines: list[IdeaLine] = []
+    for org in organisations:
+        found = _lines_with_authors(ctx, fetch(org))
+        if len(organisations) > 1:
+            for line in found:
+                line.organisation = org_label(org)
+        lines += found
+    return lines
+
+
+def waiting(ctx: Context, organisations: list[Organisation] | None = None) -> Reply:
+    """Ideas no coach has answered yet, in the organisations the coach serves (default: the request's)."""
+    lines = _lines_of(ctx, organisations or [ctx.org],
+                      lambda org: store.ideas_waiting_for_feedback(ctx.session, org.id))
+    if not lines:
         text = t(ctx.lang, "waiting.empty")
     else:
-        text = t(ctx.lang, "waiting.one") if len(ideas) == 1 else t(ctx.lang, "waiting.text", count=len(ideas))
-    return Reply(ReplyKind.LIST, text, title=t(ctx.lang, "waiting.title"), ideas=_lines_with_authors(ctx, ideas),
-                 locale=ctx.lang)
+        text = t(ctx.lang, "waiting.one") if len(lines) == 1 else t(ctx.lang, "waiting.text", count=len(lines))
+    return Reply(ReplyKind.LIST, text, title=t(ctx.lang, "waiting.title"), ideas=lines, locale=ctx.lang)
 
 
 def show(ctx: Context, number: int) -> Reply:
@@ -127,13 +145,16 @@ def show(ctx: Context, number: int) -> Reply:
         return found
     author = ctx.session.get(Person, found.author_id)
     votes = store.vote_count(ctx.session, [found.id]).get(found.id, 0)
-    return views.idea_detail(found, ctx.lang, author=author, votes=votes,
-                             history=store.stage_history(ctx.session, found),
-                             comments=store.comments_for(ctx.session, found), is_coach=is_coach(ctx))
+    reply = views.idea_detail(found, ctx.lang, author=author, votes=votes,
+                              history=store.stage_history(ctx.session, found),
+                              comments=store.comments_for(ctx.session, found), is_coach=is_coach(ctx))
+    for extend in IDEA_VIEWS:  # features add what they know about the idea (its challenge, where it spread)
+        extend(ctx, found, reply)
+    return reply
 
 
 def is_coach_or_manager(ctx: Context) -> bool:
-    return has_role(ctx.session, ctx.person, "coach", "admin", "manager")
+    return has_role(ctx.session, ctx.person, "coach", "admin", "manager", org_id=ctx.org.id)
 
 
 def request_info(ctx: Context, number: int) -> Reply:
@@ -143,14 +164,14 @@ def request_info(ctx: Context, number: int) -> Reply:
     return set_stage(ctx, number, "needs_info", allowed=True)
 
 
-def recent(ctx: Context) -> Reply:
-    """"Visa alla": the organisation's newest ideas for coaches and managers, one's own for others."""
-    if not is_coach_or_manager(ctx):
+def recent(ctx: Context, organisations: list[Organisation] | None = None) -> Reply:
+    """"Visa alla": the newest ideas of each organisation the coach or manager serves, one's own for others."""
+    organisations = organisations if organisations is not None else ([ctx.org] if is_coach_or_manager(ctx) else [])
+    if not organisations:
         return own_ideas(ctx)
-    found = store.recent_ideas(ctx.session, ctx.org.id, limit=50)
-    text = t(ctx.lang, "recent.text", count=len(found)) if found else t(ctx.lang, "recent.empty")
-    return Reply(ReplyKind.LIST, text, title=t(ctx.lang, "recent.title"), ideas=_lines_with_authors(ctx, found),
-                 locale=ctx.lang)
+    lines = _lines_of(ctx, organisations, lambda org: store.recent_ideas(ctx.session, org.id, limit=50))
+    text = t(ctx.lang, "recent.text", count=len(lines)) if lines else t(ctx.lang, "recent.empty")
+    return Reply(ReplyKind.LIST, text, title=t(ctx.lang, "recent.title"), ideas=lines, locale=ctx.lang)
 
 
 def set_stage(ctx: Context, number: int, stage: str | None, comment: str = "", *, stage_word: str | None = None,

@@ -37,6 +37,10 @@ class ActionId(StrEnum):
     LIST_ALL = "ideas.all"  # value: ""
     NEW_IDEA = "idea.new"  # value: "" or a nudge id; opens the form
     NUDGE_SKIP = "nudge.skip"  # value: nudge id
+    CHALLENGE_NEW = "challenge.new"  # value: ""; opens the challenge form (managers, admins)
+    CHALLENGE_SHOW = "challenge.show"  # value: challenge number
+    SPREAD_OFFER = "idea.spread"  # value: idea number; opens the spreading form (coaches, an implemented idea)
+    SPREAD_ADOPT = "spread.adopt"  # value: "<offer id>:<target>"; "Vi vill testa"
 
 
 @dataclass(slots=True)
@@ -63,19 +67,32 @@ class IdeaLine:
     stage_label: str  # in the reader's language
     author: str | None = None  # display name, None when anonymous or not relevant
     votes: int = 0
+    organisation: str | None = None  # "Aneby": set wherever the reader works on several organisations' ideas
+
+    @property
+    def label(self) -> str:
+        """"#12", or "Aneby #12" when the line carries its organisation."""
+        return f"{self.organisation} #{self.number}" if self.organisation else f"#{self.number}"
+
+
+@dataclass(slots=True)
+class Option:
+    value: str
+    label: str
 
 
 @dataclass(slots=True)
 class FormField:
     """A field of the idea form. `name` is the key the form submission uses."""
 
-    name: str  # title | text | problem | benefit | unit | anonymous
+    name: str  # title | text | problem | benefit | unit | anonymous | challenge | …
     label: str
-    kind: str = "text"  # text | multiline | checkbox
+    kind: str = "text"  # text | multiline | checkbox | choice (one of `options`) | date (YYYY-MM-DD)
     required: bool = False
     max_length: int | None = None
     value: str | None = None
     placeholder: str | None = None
+    options: list[Option] = field(default_factory=list)  # the choices of a `choice` field
 
 
 @dataclass(slots=True)
@@ -103,6 +120,9 @@ class Reply:
     # What the person's own action just did ("#12 är nu i Bedömning"), shown above the idea it changed. Only
     # the person who acted should read it: a card others can see drops it.
     notice: str | None = None
+    # The key of the organisation whose idea `idea_number` is, when it is not the reader's own (a shared coach
+    # working on a partner's idea): the message that shows it stands for that organisation's idea.
+    idea_org: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -117,7 +137,8 @@ class Reply:
         form = data.get("form")
         if form is not None:
             form = dict(form)
-            form["fields"] = [FormField(**f) for f in form.get("fields", [])]
+            form["fields"] = [FormField(**{**f, "options": [Option(**o) for o in f.get("options", [])]})
+                              for f in form.get("fields", [])]
             data["form"] = Form(**form)
         return cls(**data)
 
@@ -136,7 +157,7 @@ class Reply:
             lines.append(self.ideas_heading)
         for i in self.ideas:
             who = f" – {i.author}" if i.author else ""
-            lines.append(f"  #{i.number} {i.title} [{i.stage_label}]{who}")
+            lines.append(f"  {i.label} {i.title} [{i.stage_label}]{who}")
         for name, message in self.errors.items():
             lines.append(f"  {name}: {message}")
         return "\n".join(lines)

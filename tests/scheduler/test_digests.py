@@ -150,7 +150,7 @@ def test_digest_queries_do_not_grow_with_the_number_of_ideas(db, core, sched_set
     for n in range(40):
         core.handle_command(anna if n % 2 else slack_actor("UBERTIL"), f"Idé nummer {n}")
     many = count_queries("2026-W48")
-    assert few == many <= 12
+    assert few == many <= 13  # 13: the spreading figures (issue 11) are one more query per organisation
 
 
 def test_after_downtime_this_weeks_digest_is_sent_once_on_start_not_before_its_time(db, core, sched_settings):
