@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from bot.cli import data, groups, messages, roles, running, teams
+from bot.cli import challenges, data, groups, messages, orgs, roles, running, teams
 
 app = typer.Typer(help="idesluss – idéslussen i Slack, Teams och terminalen.", no_args_is_help=True,
                   add_completion=False)
@@ -18,6 +18,8 @@ roles.register(app)  # roles
 groups.register(app)  # groups
 messages.register(app)  # nudge, digest
 teams.register(app)  # teams
+orgs.register(app)  # orgs: connections, partners (issue 11)
+challenges.register(app)  # challenges (issue 11)
 
 
 def main() -> None:

@@ -50,22 +50,42 @@ def runtime(config: Settings | None = None, at: Clock | None = None, **kwargs: o
 
 
 def organisation(session: Session, config: Settings, platform: str, now: object) -> Organisation:
+    """The organisation of a platform while nothing is connected: the shell's `local`, else IDESLUSS_ORGANISATION."""
     from bot.core.service import org_key_for
     from storage.people import get_or_create_org
 
     return get_or_create_org(session, org_key_for(platform, config), now=now)  # type: ignore[arg-type]
 
 
-def person(session: Session, ref: str, config: Settings, now: object) -> Person:
-    """PERSON as written on the command line (slack:U…, teams:<aad object id>, shell:<name>)."""
-    from storage.people import UnknownPersonRef, get_or_create_person, parse_person_ref
+def org_by_key(session: Session, key: str | None, config: Settings, now: object, platform: str = "") -> Organisation:
+    """The organisation `--org KEY` names. Without --org: the default (IDESLUSS_ORGANISATION, or the shell's
+    `local`), created on first use as it always was; a key given must be known (`idesluss orgs add`)."""
+    from storage.orgs import find_org
+
+    if key is None or key in (config.organisation, "local"):
+        return organisation(session, config, "shell" if key == "local" else platform, now)
+    found = find_org(session, key)
+    if found is None:
+        fail(f"There is no organisation {key!r}: add it with `idesluss orgs add {key} --name …` "
+             "(see `idesluss orgs list`).")
+    return found
+
+
+def person(session: Session, ref: str, config: Settings, now: object, org: Organisation | None = None) -> Person:
+    """PERSON as written on the command line (slack:U…, teams:<aad object id>, shell:<name>). A person the bot
+    has not met yet is put in `org` (default: the platform's default organisation) until they first write: then
+    they belong to the organisation of their workspace."""
+    from storage.people import UnknownPersonRef, get_or_create_person, get_person, parse_person_ref
 
     try:
         platform, user_id = parse_person_ref(ref)
     except UnknownPersonRef:
         fail(f"Unknown person {ref!r}: write slack:U…, teams:<aad object id> or shell:<name>.")
-    org = organisation(session, config, platform, now)
-    return get_or_create_person(session, org, platform, user_id, now=now)  # type: ignore[arg-type]
+    known = get_person(session, platform, user_id)
+    if known is not None:
+        return known
+    home = org if org is not None and platform != "shell" else organisation(session, config, platform, now)
+    return get_or_create_person(session, home, platform, user_id, now=now)  # type: ignore[arg-type]
 
 
 def group(session: Session, name: str) -> PilotGroup:
@@ -75,3 +95,15 @@ def group(session: Session, name: str) -> PilotGroup:
     if found is None:
         fail(f"No group called {name!r}: see `idesluss groups list`.")
     return found
+
+
+def audit(session: Session, action: str, *, now: object, org_id: int | None, subject_id: int | None = None,
+          detail: dict[str, str | int | bool | None] | None = None) -> None:
+    """The audit call site of an operator's act that changes who may do what across organisations (a connection,
+    a partnership, a role in a partner). Issue 10 brings the audit trail (`storage.audit.record(session,
+    action=…, via="cli", …)`, in this same transaction); when it is merged, this is the one place to call it.
+    Until then the act is written to the log, never to a second audit table."""
+    import logging
+
+    logging.getLogger("idesluss.audit").info("%s", action, extra={"action": action, "org_id": org_id,
+                                                                   "subject_id": subject_id, "detail": detail or {}})

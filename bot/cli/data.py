@@ -36,7 +36,8 @@ def db_upgrade() -> None:
 @ideas_app.command("export")
 def ideas_export(
     format: Annotated[str, typer.Option("--format", "-f", help="json or csv.")] = "json",
-    organisation: Annotated[str | None, typer.Option("--organisation", help="Only this organisation.")] = None,
+    organisation: Annotated[str | None, typer.Option("--organisation", "--org",
+                                                     help="Only this organisation (its key).")] = None,
 ) -> None:
     """Print every idea as JSON (a list) or CSV (UTF-8, for a registry/diarium import)."""
     from storage.ideas import export_ideas
