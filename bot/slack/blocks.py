@@ -93,7 +93,7 @@ def base_action_id(action_id: str) -> str:
 def _idea_lines(reply: Reply) -> list[str]:
     lines = []
     for idea in reply.ideas:
-        parts = [f"*#{idea.number}* {mrkdwn(idea.title, 500)}", f"_{mrkdwn(idea.stage_label, 100)}_"]
+        parts = [f"*{mrkdwn(idea.label, 250)}* {mrkdwn(idea.title, 500)}", f"_{mrkdwn(idea.stage_label, 100)}_"]
         if idea.author:
             parts.append(mrkdwn(idea.author, 200))
         if idea.votes:
