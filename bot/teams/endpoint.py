@@ -15,7 +15,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from bot.teams.activities import Outcome, TeamsBot
-from bot.teams.auth import AuthError, BotFrameworkAuthenticator
+from bot.teams.auth import AuthError
+from bot.teams.registrations import TeamsAuthenticator
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +24,7 @@ MAX_BODY = 512 * 1024  # activities are a few KB; Teams caps messages near 100 K
 
 
 class TeamsEndpoint:
-    def __init__(self, bot: TeamsBot, authenticator: BotFrameworkAuthenticator) -> None:
+    def __init__(self, bot: TeamsBot, authenticator: TeamsAuthenticator) -> None:
         self.bot = bot
         self.authenticator = authenticator
 
@@ -38,12 +39,12 @@ class TeamsEndpoint:
         if not isinstance(activity, dict):
             return JSONResponse({"error": "not an activity"}, status_code=400)
         try:
-            await self.authenticator.authenticate(request.headers.get("authorization"), activity)
+            registration = await self.authenticator.authenticate(request.headers.get("authorization"), activity)
         except AuthError as exc:
             log.warning("teams: refused an activity (%s): %s", exc.status_code, exc)
             error = {401: "unauthorized", 403: "forbidden"}.get(exc.status_code, "unavailable")
             return JSONResponse({"error": error}, status_code=exc.status_code)
-        outcome = await self.bot.handle(activity)
+        outcome = await self.bot.handle(activity, registration)
         return _response(outcome)
 
 

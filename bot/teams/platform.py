@@ -1,7 +1,9 @@
 """Teams as the composition root sees it: `POST /api/messages` and the outbox sender, sharing one HTTP
 client and one msal token cache. Built here and nowhere else.
 
-Served when TEAMS_APP_ID is set (TEAMS_APP_PASSWORD is then required).
+Served when TEAMS_APP_ID is set (TEAMS_APP_PASSWORD is then required), or when the database holds a
+registration (`idesluss orgs connect KEY --teams-tenant … --teams-app-id …`; checked at start). Registrations
+added later are found without a restart.
 """
 
 from __future__ import annotations
@@ -16,18 +18,31 @@ from bot.teams.clients import TeamsClients, build_clients
 from bot.teams.endpoint import TeamsEndpoint
 from bot.teams.sender import TeamsSender
 from storage.db import Database
+from storage.secrets import BadSecretKey, SecretBox
+
+
+def _stored_registrations(db: Database) -> bool:
+    from storage.teams_registrations import all_registrations
+
+    with db.session() as session:
+        return bool(all_registrations(session))
 
 
 def teams_platform(settings: Settings, core: Core, db: Database, *, serve: bool,
                    clients: TeamsClients | None = None) -> Platform | None:
     """None when Teams is not configured. `serve=False` builds only the sender."""
-    if not settings.teams_app_id:
-        return None
-    clients = clients or build_clients(settings)
-    sender = TeamsSender(db, clients.connector.for_dispatcher(), core.clock, app_id=settings.teams_app_id)
+    if clients is None:
+        if not settings.teams_app_id and not _stored_registrations(db):
+            return None
+        try:
+            box = SecretBox(settings.secret_key)
+        except BadSecretKey as exc:
+            raise SystemExit(str(exc)) from exc
+        clients = build_clients(settings, db=db, box=box)
+    sender = TeamsSender(db, clients.registrations, core.clock)
     platform = Platform("teams", sender=sender, mode="send", state={"clients": clients})
     if serve:
-        bot = TeamsBot(core, db, clients.connector, settings)
+        bot = TeamsBot(core, db, settings)
         platform.routes.append(Route("/api/messages", TeamsEndpoint(bot, clients.authenticator).handle,
                                      methods=["POST"]))
         platform.mode = "http"
