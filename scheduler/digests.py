@@ -165,8 +165,9 @@ def build_digests(db: Database, settings: Settings, *, now: datetime, week: str 
             last = store.last_digests(session, [m.person.id for m in managers], week, org.id)
             since = {m.person.id: min(last.get(m.person.id, default_since), now) for m in managers}
             earliest = min(since.values())
-            today = now.astimezone(ZoneInfo(settings.timezone)).date()
-            waiting_before = local_midnight_utc(working_days_before(today, org.first_feedback_days), settings.timezone)
+            timezone = org.timezone or settings.timezone  # the organisation's own days count its feedback promise
+            today = now.astimezone(ZoneInfo(timezone)).date()
+            waiting_before = local_midnight_utc(working_days_before(today, org.first_feedback_days), timezone)
             data = store.digest_data(session, org.id, since=earliest, until=now, waiting_before=waiting_before,
                                      weeks=_weeks_between(earliest, now))
             names = {g.id: g.name for g in all_groups(session, org.id)}

@@ -59,9 +59,16 @@ def get_or_create_person(
     timezone: str | None = None,
     now: datetime,
 ) -> Person:
-    """Find the person, filling in what the platform told us this time; create them on first sight."""
+    """Find the person, filling in what the platform told us this time; create them on first sight.
+
+    Someone named before they ever wrote (on the command line, in `/idé grupp lägg till`) gets their
+    organisation's connected workspace or tenant until they write: messages to them then go out with that
+    workspace's token.
+    """
     person = get_person(session, platform, user_id)
     if person is None:
+        if workspace is None and org.id is not None:
+            workspace = _connected_workspace(session, org.id, platform)
         _insert_ignore(session, Person(org_id=org.id, platform=platform, user_id=user_id, workspace=workspace,
                                        display_name=display_name, locale=locale, timezone=timezone,
                                        created_at=now))
@@ -77,6 +84,13 @@ def get_or_create_person(
     if changed:
         session.add(person)
     return person
+
+
+def _connected_workspace(session: Session, org_id: int, platform: str) -> str | None:
+    from storage.orgs import SLACK_TEAM, TEAMS_TENANT, first_external_id
+
+    kind = {"slack": SLACK_TEAM, "teams": TEAMS_TENANT}.get(platform)
+    return first_external_id(session, org_id, kind) if kind else None
 
 
 def has_role(session: Session, person: Person, *roles: str, org_id: int | None = None) -> bool:

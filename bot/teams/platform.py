@@ -8,6 +8,8 @@ added later are found without a restart.
 
 from __future__ import annotations
 
+import logging
+
 from starlette.routing import Route
 
 from bot.config import Settings
@@ -20,12 +22,23 @@ from bot.teams.sender import TeamsSender
 from storage.db import Database
 from storage.secrets import BadSecretKey, SecretBox
 
+log = logging.getLogger(__name__)
+
 
 def _stored_registrations(db: Database) -> bool:
+    """Whether the database holds a Teams registration. A database that does not answer at start holds none for
+    now: the process still starts (and /healthz says what is wrong)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
     from storage.teams_registrations import all_registrations
 
-    with db.session() as session:
-        return bool(all_registrations(session))
+    try:
+        with db.session() as session:
+            return bool(all_registrations(session))
+    except SQLAlchemyError as exc:
+        log.warning("teams: could not read the stored registrations (%s): Teams is served only if TEAMS_APP_ID "
+                    "is set", type(exc).__name__)
+        return False
 
 
 def teams_platform(settings: Settings, core: Core, db: Database, *, serve: bool,
