@@ -152,8 +152,18 @@ def next_pending_due(session: Session, platforms: list[str]) -> datetime | None:
 # -- paused workspaces -----------------------------------------------------------------------------------
 
 
+_PAUSES = "idesluss.workspace_pauses"  # session.info: what this transaction knows about paused workspaces
+
+
 def is_paused(session: Session, platform: str, workspace: str) -> bool:
-    return session.get(WorkspacePause, (platform, workspace)) is not None
+    """Whether the workspace's messages are held. Asked once per workspace and transaction: a digest or an
+    announcement enqueues thousands of rows to a handful of workspaces."""
+    known: dict[tuple[str, str], bool] = session.info.setdefault(_PAUSES, {})
+    if (platform, workspace) not in known:
+        query = select(WorkspacePause.reason).where(WorkspacePause.platform == platform,
+                                                    WorkspacePause.workspace == workspace)
+        known[(platform, workspace)] = session.exec(query).first() is not None
+    return known[(platform, workspace)]
 
 
 def pause_workspace(session: Session, platform: str, workspace: str, *, reason: str, now: datetime) -> int:
@@ -161,6 +171,7 @@ def pause_workspace(session: Session, platform: str, workspace: str, *, reason: 
     Returns how many waiting messages were paused."""
     session.execute(insert_for(session, WorkspacePause).values(platform=platform, workspace=workspace, reason=reason,
                                                                created_at=now).on_conflict_do_nothing())
+    session.info.setdefault(_PAUSES, {})[(platform, workspace)] = True
     result = session.execute(
         update(OutboxMessage).where(col(OutboxMessage.platform) == platform, col(OutboxMessage.workspace) == workspace,
                                     col(OutboxMessage.state).in_([PENDING, FAILED, SENDING]))
@@ -173,6 +184,7 @@ def resume_workspace(session: Session, platform: str, workspace: str, *, now: da
     pause = session.get(WorkspacePause, (platform, workspace))
     if pause is not None:
         session.delete(pause)
+    session.info.setdefault(_PAUSES, {})[(platform, workspace)] = False
     result = session.execute(
         update(OutboxMessage).where(col(OutboxMessage.platform) == platform, col(OutboxMessage.workspace) == workspace,
                                     col(OutboxMessage.state) == PAUSED)

@@ -384,14 +384,16 @@ def announce(session: Session, challenge: Challenge, *, default_lang: str, now: 
             key=f"challenge:{challenge.id}:channel:{platform}:{channel}", platform=platform, recipient=channel,
             recipient_kind="channel", workspace=where, payload=announcement(session, challenge, org, org_lang)
             .to_dict(), org_id=org.id), now=now)
+    payloads: dict[str, dict] = {}  # one announcement per language, however many people read it
     for person in people.values():
         if not _reachable(person):
             continue
         lang = language(person.locale, org_lang)
+        if lang not in payloads:
+            payloads[lang] = announcement(session, challenge, org, lang).to_dict()
         sent += outbox.enqueue(session, outbox.NewMessage(
             key=f"challenge:{challenge.id}:dm:{person.ref}", platform=person.platform, recipient=person.user_id,
-            workspace=person.workspace, payload=announcement(session, challenge, org, lang).to_dict(),
-            org_id=person.org_id), now=now)
+            workspace=person.workspace, payload=payloads[lang], org_id=person.org_id), now=now)
     return sent
 
 

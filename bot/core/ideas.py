@@ -117,14 +117,19 @@ def search(ctx: Context, query: str) -> Reply:
 
 
 def _lines_of(ctx: Context, organisations: list[Organisation], fetch) -> list[IdeaLine]:  # type: ignore[no-untyped-def]
-    """Idea lines of one or several organisations; with several, each line carries its organisation."""
+    """Idea lines of one or several organisations; with several, each line carries its organisation. One query
+    per organisation for its ideas, then one for all their authors and one for all their votes."""
+    found = [(org, fetch(org)) for org in organisations]
+    every = [idea for _, ideas in found for idea in ideas]
+    authors = {p.id: p for p in _people(ctx, {i.author_id for i in every})}
+    votes = store.vote_count(ctx.session, [i.id for i in every])
     lines: list[IdeaLine] = []
-    for org in organisations:
-        found = _lines_with_authors(ctx, fetch(org))
-        if len(organisations) > 1:
-            for line in found:
+    for org, ideas in found:
+        for idea in ideas:
+            line = views.idea_line(idea, ctx.lang, author=authors.get(idea.author_id), votes=votes.get(idea.id, 0))
+            if len(organisations) > 1:
                 line.organisation = org_label(org)
-        lines += found
+            lines.append(line)
     return lines
 
 

@@ -73,17 +73,14 @@ def resolve(session: Session, actor: Actor, settings: Settings, *, now: datetime
     """The organisation of the request's workspace or tenant, or None when it is connected to none (see above)."""
     if actor.platform == "shell":
         return get_or_create_org(session, LOCAL_ORG, now=now)
-    org = _connected(session, actor)
-    if org is not None:
-        return org
-    if not store.any_connection(session):
+    if not store.any_connection(session):  # one organisation, as before issue 11: one query more than then
         return get_or_create_org(session, settings.organisation, settings.organisation_name or None, now=now)
-    return None
+    return _connected(session, actor)
 
 
 def is_served(session: Session, actor: Actor) -> bool:
     """`resolve` would find an organisation (reads only, creates nothing)."""
-    return actor.platform == "shell" or _connected(session, actor) is not None or not store.any_connection(session)
+    return actor.platform == "shell" or not store.any_connection(session) or _connected(session, actor) is not None
 
 
 # -- acting in a partner organisation --------------------------------------------------------------------------
