@@ -88,13 +88,26 @@ def person(session: Session, ref: str, config: Settings, now: object, org: Organ
     return get_or_create_person(session, home, platform, user_id, now=now)  # type: ignore[arg-type]
 
 
-def group(session: Session, name: str) -> PilotGroup:
-    from storage.groups import find_group
+def group(session: Session, name: str, org: str | None = None) -> PilotGroup:
+    """The pilot group NAME; with several organisations holding one of that name, `--org KEY` says which."""
+    from sqlmodel import select
 
-    found = find_group(session, name)
-    if found is None:
+    from storage.groups import get_group
+    from storage.models import PilotGroup
+    from storage.orgs import find_org
+
+    if org is not None:
+        owner = find_org(session, org)
+        found = get_group(session, owner.id, name) if owner is not None else None
+        if found is None:
+            fail(f"No group called {name!r} in {org!r}: see `idesluss groups list`.")
+        return found
+    matches = session.exec(select(PilotGroup).where(PilotGroup.name == name)).all()
+    if not matches:
         fail(f"No group called {name!r}: see `idesluss groups list`.")
-    return found
+    if len(matches) > 1:
+        fail(f"Several organisations have a group called {name!r}: say which with --org KEY.")
+    return matches[0]
 
 
 def audit(session: Session, action: str, *, now: object, org_id: int | None, subject_id: int | None = None,
