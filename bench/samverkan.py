@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bot.config import Settings  # noqa: E402
 from bot.core import Actor, Core  # noqa: E402
 from bot.core import orgs as core_orgs  # noqa: E402
-from bot.core.challenges import announce  # noqa: E402
+from bot.core.challenge_messages import announce  # noqa: E402
 from bot.core.clock import SystemClock  # noqa: E402
 from bot.slack.installations import WorkspaceTokens  # noqa: E402
 from storage import orgs, outbox  # noqa: E402

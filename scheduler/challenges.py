@@ -8,7 +8,7 @@ import logging
 from datetime import datetime
 
 from bot.config import Settings
-from bot.core.challenges import close, local_today
+from bot.core.challenge_messages import close, local_today
 from bot.core.i18n import language
 from storage import challenges as store
 from storage.db import Database

@@ -16,7 +16,7 @@ from sqlmodel import Session
 
 from bot.config import Settings
 from bot.core.calendar import add_working_days, is_working_day, iso_week, within_working_hours
-from bot.core.challenges import week_challenge
+from bot.core.challenge_messages import week_challenge
 from bot.core.groups_text import DEFAULT_PROMPTS
 from bot.core.i18n import language, t
 from bot.core.replies import ActionId, Button, Field, Reply, ReplyKind

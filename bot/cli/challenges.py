@@ -53,7 +53,7 @@ def challenges_create(
                                                               "default: the organisation's managers.")] = None,
 ) -> None:
     """Pose a challenge, announce it (with the button "Jag har en idé") and send the announcements now."""
-    from bot.core.challenges import announce
+    from bot.core.challenge_messages import announce
     from bot.core.i18n import language
     from storage.challenges import NewChallenge, create_challenge
     from storage.groups import get_group
@@ -135,7 +135,7 @@ def challenges_list(
 @challenges_app.command("close")
 def challenges_close(number: Annotated[int, typer.Argument(help="The challenge's number.")]) -> None:
     """End the challenge now and send its summary to its owner (or the organisation's managers)."""
-    from bot.core.challenges import close
+    from bot.core.challenge_messages import close
     from bot.core.i18n import language
     from bot.shell import render
     from storage.challenges import get_challenge

@@ -231,3 +231,13 @@ def test_the_install_store_refuses_to_keep_a_token_without_the_key(db: Database,
                                                   bot_user_id="UB1", user_id="U1")))
     with db.session() as session:
         assert session.exec(select(SlackInstallation)).all() == []
+
+
+def test_a_connected_workspace_that_has_not_installed_the_app_is_asked_to_install_it(slack: SlackClient, db: Database):
+    response = slack.command("Cykelparkering vid stationen", team=TRANAS, user="UTRANAS01")
+
+    assert response.status_code == 200
+    (told,) = slack.standin.wait_for("response_url")
+    assert "inte installerad i den här arbetsytan" in told.args["text"] and "no longer installed" in told.args["text"]
+    with db.session() as session:
+        assert session.exec(select(Person)).all() == []

@@ -5,6 +5,7 @@ registration's authority."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 import pytest
@@ -157,3 +158,18 @@ def test_a_stored_registration_needs_the_key_to_start(tenants_settings: Settings
                                                       two_tenants: None):
     with pytest.raises(SystemExit, match="IDESLUSS_SECRET_KEY"):
         serving(tenants_settings.model_copy(update={"secret_key": None}), clock, db)
+
+
+def test_a_tenant_connected_to_no_organisation_is_told_so_and_nothing_is_kept(bot: TeamsBotUnderTest, db: Database):
+    with db.session() as session:  # Tranås's tenant is disconnected; Aneby's still is
+        orgs.disconnect(session, orgs.find_org(session, "tranas"), orgs.TEAMS_TENANT, TENANT)
+
+    assert bot.post(personal_message(bot.stand_in.service_url, "idé Digitala lönebesked", user=MEGAN)
+                    ).status_code == 200
+    (reply,) = bot.stand_in.wait_for(1)
+
+    assert "inte ansluten till någon idésluss" in json.dumps(reply.body, ensure_ascii=False)
+    with db.session() as session:
+        assert session.exec(select(Idea)).all() == []
+        assert session.exec(select(Person)).all() == []
+        assert session.exec(select(ConversationRef)).all() == []
