@@ -78,12 +78,17 @@ def find_installation(session: Session, *, enterprise_id: str | None, team_id: s
 
 
 def find_by_workspace(session: Session, workspace: str | None) -> SlackInstallation | None:
-    """The installation for an outbox row's workspace (a team id, or an enterprise id). Without a workspace, the
-    only installation there is, if there is exactly one."""
+    """The installation for an outbox row's workspace (a team id, or an enterprise id). A workspace of an
+    Enterprise Grid installed org-wide has no installation of its own: then the Grid's, if there is exactly one
+    org-wide installation. Without a workspace, the only installation there is, if there is exactly one."""
     if workspace:
         row = session.exec(select(SlackInstallation).where(SlackInstallation.key == workspace)).first()
         if row is None:
             row = session.exec(select(SlackInstallation).where(SlackInstallation.team_id == workspace)).first()
+        if row is None:
+            grids = session.exec(select(SlackInstallation).where(col(SlackInstallation.is_enterprise_install)
+                                                                  .is_(True)).limit(2)).all()
+            row = grids[0] if len(grids) == 1 else None
         return row
     rows = session.exec(select(SlackInstallation).limit(2)).all()
     return rows[0] if len(rows) == 1 else None

@@ -78,9 +78,14 @@ def resolve(session: Session, actor: Actor, settings: Settings, *, now: datetime
     return _connected(session, actor)
 
 
-def is_served(session: Session, actor: Actor) -> bool:
-    """`resolve` would find an organisation (reads only, creates nothing)."""
-    return actor.platform == "shell" or not store.any_connection(session) or _connected(session, actor) is not None
+def is_served(session: Session, actor: Actor, *, connected_only: bool = False) -> bool:
+    """`resolve` would find an organisation (reads only, creates nothing). `connected_only`: by a connection of
+    its own, the fallback aside (what an OAuth install needs: see bot/slack/installations.py)."""
+    if actor.platform == "shell":
+        return True
+    if not connected_only and not store.any_connection(session):
+        return True
+    return _connected(session, actor) is not None
 
 
 # -- acting in a partner organisation --------------------------------------------------------------------------

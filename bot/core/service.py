@@ -84,11 +84,12 @@ class Core:
             yield Context(session, org, person, lang, self.settings.max_idea_length, now, forms,
                           org.timezone or self.settings.timezone, home=org)
 
-    def serves(self, actor: Actor) -> bool:
+    def serves(self, actor: Actor, *, connected_only: bool = False) -> bool:
         """Whether the workspace or tenant the actor writes from belongs to an organisation (reads only): an
-        adapter asks before it keeps anything of its own about a request (Teams' conversation references)."""
-
-        return self._session(lambda session: orgs.is_served(session, actor), True, actor.platform)
+        adapter asks before it keeps anything of its own about a request (Teams' conversation references).
+        `connected_only`: by a connection of its own, not by the single-organisation fallback."""
+        return self._session(lambda session: orgs.is_served(session, actor, connected_only=connected_only),
+                             not connected_only, actor.platform)
 
     def _unconnected(self, actor: Actor, error: orgs.Unconnected) -> Reply:
         log.warning("request from a %s workspace connected to no organisation: %s", error.platform, error.workspace,

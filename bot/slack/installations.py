@@ -5,8 +5,9 @@ request by its team through `DatabaseInstallationStore`; its token revocation li
 `tokens_revoked`) call the deletes below, which forget the token and pause the workspace's outbox rows in one
 transaction. The storage calls are synchronous (SQLModel): they run in worker threads.
 
-A workspace that no organisation's connection names is refused at install time once any connection exists
-(the same rule as for requests, bot.core.orgs): then nothing of it is stored.
+Only a workspace that a connection names may install (`idesluss orgs connect KEY --slack-team T…` first): the
+install link of a distributed app works for anyone, and without this gate a stranger's workspace would join the
+default organisation while nothing is connected. A refused workspace leaves nothing stored.
 """
 
 from __future__ import annotations
@@ -61,7 +62,7 @@ class DatabaseInstallationStore(AsyncInstallationStore):
         self.db = db
         self.box = box
         self.clock = clock
-        self.serves = serves  # the core's rule: does the workspace belong to an organisation?
+        self.serves = serves  # the core's rule: is the workspace connected to an organisation?
         self._logger = log
 
     @property

@@ -106,7 +106,8 @@ def _oauth_platform(settings: Settings, core: Any, *, serve: bool, socket_mode: 
         return platform
     if not settings.slack_signing_secret:
         raise SystemExit("Slack needs SLACK_SIGNING_SECRET to verify every request.")
-    installations = DatabaseInstallationStore(core.db, box, core.clock, serves=core.serves)
+    installations = DatabaseInstallationStore(core.db, box, core.clock,
+                                              serves=lambda actor: core.serves(actor, connected_only=True))
     states = DatabaseStateStore(core.db, core.clock)
     app = build_slack_app(settings, core, client=client or make_web_client(settings, token=""), on_error=on_error,
                           oauth=oauth_settings(settings, installations, states))

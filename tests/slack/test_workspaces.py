@@ -241,3 +241,15 @@ def test_a_connected_workspace_that_has_not_installed_the_app_is_asked_to_instal
     assert "inte installerad i den här arbetsytan" in told.args["text"] and "no longer installed" in told.args["text"]
     with db.session() as session:
         assert session.exec(select(Person)).all() == []
+
+
+def test_while_nothing_is_connected_no_workspace_can_install(oauth_settings: Settings, db: Database,
+                                                             clock: ManualClock, standin: SlackStandIn, pki: Pki):  # noqa: F811
+    standin.add_workspace(YDRE, "Ydre kommun")
+    with AppServer(create_app(serving(oauth_settings, clock, db)), pki) as server:
+        standin.redirect_url = f"{server.url}/slack/oauth_redirect"
+        refused = install(server, YDRE)
+
+    assert refused.status_code == 403  # a stranger's workspace never joins the default organisation
+    with db.session() as session:
+        assert session.exec(select(SlackInstallation)).all() == []
