@@ -147,7 +147,10 @@ def test_two_municipalities_share_one_sluice(idesluss, slack: SlackClient, serve
         "challenge": {"value": {"type": "static_select",
                                 "selected_option": select_block["element"]["initial_option"]}}}}}
     submission["view"].pop("response_urls", None)
+    answered = len(standin.calls_to("response_url"))
     assert slack.interaction(submission).status_code == 200
+    (captured,) = standin.wait_for("response_url", answered + 1)[answered:]  # Bo's idea is stored, and told
+    assert "#2" in json.dumps(captured.args, ensure_ascii=False)
     say(slack, "UANNA", "utmaning 1 Rekrytera bland gymnasieelever")
     (challenge,) = json.loads(idesluss("challenges", "list", "--format", "json"))
     assert challenge["organisations"] == {"tranas": 1, "aneby": 1}
@@ -162,8 +165,10 @@ def test_two_municipalities_share_one_sluice(idesluss, slack: SlackClient, serve
                 and "Att testa" in c.args["text"]]
     assert offer.headers["Authorization"] == f"Bearer {standin.token_of(ANEBY)}"
     (adopt,) = [b for b in buttons_in(offer.args) if b["text"]["text"] == "Vi vill testa"]
+    answered = len(standin.calls_to("response_url"))
     press(slack, "UBEA", adopt)
-    standin.wait_for("response_url", 5)
+    (thanks,) = standin.wait_for("response_url", answered + 1)[answered:]
+    assert "spridd från Tranås #1" in thanks.args["text"]
 
     aneby = exported(idesluss, "aneby")
     assert (3, "Digitala lönebesked i stället för papper", "pilot") in aneby
