@@ -32,18 +32,29 @@ class Settings(BaseSettings):
     headcount: int | None = Field(None, validation_alias=_env("IDESLUSS_HEADCOUNT"))
     feedback_time: str = Field("08:30", validation_alias=_env("IDESLUSS_FEEDBACK_TIME"))
     chart_font: str | None = Field(None, validation_alias=_env("IDESLUSS_CHART_FONT"))
+    # Fernet key(s) for the Slack tokens and Teams secrets kept in the database (several, comma-separated: the
+    # first encrypts, all decrypt, so a key can be rotated). Without it nothing secret is ever stored.
+    secret_key: str | None = Field(None, validation_alias=_env("IDESLUSS_SECRET_KEY"))
 
     # Slack
     slack_bot_token: str | None = Field(None, validation_alias=_env("SLACK_BOT_TOKEN"))
     slack_signing_secret: str | None = Field(None, validation_alias=_env("SLACK_SIGNING_SECRET"))
     slack_app_token: str | None = Field(None, validation_alias=_env("SLACK_APP_TOKEN"))
     slack_api_url: str = Field("https://slack.com/api/", validation_alias=_env("SLACK_API_URL"))
+    # Several workspaces: Slack's OAuth v2 install flow (/slack/install, /slack/oauth_redirect) when both are set.
+    slack_client_id: str | None = Field(None, validation_alias=_env("SLACK_CLIENT_ID"))
+    slack_client_secret: str | None = Field(None, validation_alias=_env("SLACK_CLIENT_SECRET"))
+    slack_redirect_uri: str | None = Field(None, validation_alias=_env("SLACK_REDIRECT_URI"))
 
     # Microsoft Teams
     teams_app_id: str | None = Field(None, validation_alias=_env("TEAMS_APP_ID"))
     teams_app_password: str | None = Field(None, validation_alias=_env("TEAMS_APP_PASSWORD"))
     teams_tenant_id: str | None = Field(None, validation_alias=_env("TEAMS_TENANT_ID"))
     teams_authority: str | None = Field(None, validation_alias=_env("TEAMS_AUTHORITY"))
+    # Where the registrations kept in the database (`idesluss orgs connect --teams-app-id`) get their tokens:
+    # this host + their tenant id.
+    teams_authority_host: str = Field("https://login.microsoftonline.com/",
+                                      validation_alias=_env("TEAMS_AUTHORITY_HOST"))
     teams_openid_metadata_url: str = Field("https://login.botframework.com/v1/.well-known/openidconfiguration",
                                            validation_alias=_env("TEAMS_OPENID_METADATA_URL"))
     teams_token_scope: str = Field("https://api.botframework.com/.default",
@@ -89,6 +100,11 @@ class Settings(BaseSettings):
     def _keep_means_none(cls, value: object) -> object:
         """`keep` (or empty) keeps those ideas for good, like leaving the variable out."""
         return None if isinstance(value, str) and value.strip().lower() in ("", "keep", "behåll") else value
+
+    @property
+    def slack_oauth(self) -> bool:
+        """Slack in several workspaces: installed through OAuth, each workspace's token in the database."""
+        return bool(self.slack_client_id and self.slack_client_secret)
 
     @property
     def teams_authority_url(self) -> str:

@@ -19,6 +19,7 @@ from bot.config import Settings
 from bot.core import (
     groups_text,  # noqa: F401 - registers the digest's text
     records_text,  # noqa: F401 - "Anonym", "Tidigare medarbetare"
+    samverkan_text,  # noqa: F401 - registers the digest's spreading line
 )
 from bot.core.calendar import iso_week, local_midnight_utc, week_start, working_days_before
 from bot.core.figures import DEFAULT_PERIOD, Report, compute, group_headlines, parse_period
@@ -28,11 +29,12 @@ from bot.core.stages import stage_label
 from bot.core.statistics import headline
 from scheduler.triggers import weekly_trigger
 from storage import digests as store
-from storage import outbox
+from storage import outbox, spreading
 from storage.db import Database
 from storage.figures import Scope
 from storage.groups import all_groups
 from storage.models import Organisation, as_utc
+from storage.spreading import SpreadFigures
 
 MAX_LINES = 8
 T = TypeVar("T")
@@ -104,8 +106,13 @@ def _idea_text(row: store.IdeaRow, lang: str) -> str:
 
 def render(manager: store.Manager, data: store.DigestData, *, since: datetime, week: str, lang: str,
            first_feedback_days: int, group_names: dict[int, str], indexes: tuple[_Index, _Index, _Index],
-           figures: Report | None = None) -> Reply:
-    """The digest as plain text sections (fields with one line per item): adapters escape, phones wrap."""
+           figures: Report | None = None, partner: Organisation | None = None,
+           spreading: SpreadFigures | None = None) -> Reply:
+    """The digest as plain text sections (fields with one line per item): adapters escape, phones wrap.
+
+    `partner`: the organisation, when it is not the manager's own (a shared manager): the digest names it and
+    its buttons name its ideas (`aneby#12`), so a press never lands on an idea of the manager's own.
+    """
     new_index, waiting_index, change_index = indexes
     new = [r for r in new_index.scoped(manager.groups) if r.created_at >= since]
     waiting = waiting_index.scoped(manager.groups)
@@ -115,6 +122,8 @@ def render(manager: store.Manager, data: store.DigestData, *, since: datetime, w
                    key=lambda r: (-data.votes[r.id], r.number))[:5]
     names = ", ".join(sorted(group_names.get(g, str(g)) for g in manager.groups))
     scope = t(lang, "digest.scope_groups", groups=names) if manager.groups else t(lang, "digest.scope_org")
+    if partner is not None:
+        scope = f"{partner.name or partner.key}: {scope}"
     fields: list[Field] = []
     if new:
         fields.append(Field(t(lang, "digest.new", count=len(new)), _section(lang, new, lambda r: _idea_text(r, lang))))
@@ -135,6 +144,10 @@ def render(manager: store.Manager, data: store.DigestData, *, since: datetime, w
     if voted:
         lines = [f"#{r.number} {r.title} – {t(lang, 'digest.votes', votes=data.votes[r.id])}" for r in voted]
         fields.append(Field(t(lang, "digest.voted"), "\n".join(lines)))
+    if spreading is not None and (spreading.offered or spreading.adopted_elsewhere or spreading.adopted_here):
+        fields.append(Field(t(lang, "digest.spreading"), t(
+            lang, "digest.spreading_line", offered=spreading.offered, elsewhere=spreading.adopted_elsewhere,
+            here=spreading.adopted_here)))
     summary = t(lang, "digest.summary", new=len(new), changes=len(changes), waiting=len(waiting))
     text = f"{scope}\n{summary}" if fields else f"{scope}\n{t(lang, 'digest.nothing')}"
     if figures is not None:  # the programme's headline figures with their trend (bot.core.statistics)
@@ -142,8 +155,9 @@ def render(manager: store.Manager, data: store.DigestData, *, since: datetime, w
     focus = waiting[0] if waiting else new[0] if new else None
     buttons = []
     if focus is not None:
-        buttons += [Button(t(lang, "button.take"), ActionId.TAKE_OWNERSHIP, str(focus.number), style="primary"),
-                    Button(t(lang, "button.request_info"), ActionId.REQUEST_INFO, str(focus.number))]
+        ref = f"{partner.key}#{focus.number}" if partner is not None else str(focus.number)
+        buttons += [Button(t(lang, "button.take"), ActionId.TAKE_OWNERSHIP, ref, style="primary"),
+                    Button(t(lang, "button.request_info"), ActionId.REQUEST_INFO, ref)]
     buttons.append(Button(t(lang, "button.all"), ActionId.LIST_ALL, ""))
     return Reply(ReplyKind.NOTIFICATION, text, title=t(lang, "digest.title", week=week.replace("-W", " v. ")),
                  fields=fields, buttons=buttons, idea_number=focus.number if focus else None, locale=lang)
@@ -162,11 +176,12 @@ def build_digests(db: Database, settings: Settings, *, now: datetime, week: str 
             managers = [m for m in store.managers(session, org.id) if only_refs is None or m.person.ref in only_refs]
             if not managers:
                 continue
-            last = store.last_digests(session, [m.person.id for m in managers], week)
+            last = store.last_digests(session, [m.person.id for m in managers], week, org.id)
             since = {m.person.id: min(last.get(m.person.id, default_since), now) for m in managers}
             earliest = min(since.values())
-            today = now.astimezone(ZoneInfo(settings.timezone)).date()
-            waiting_before = local_midnight_utc(working_days_before(today, org.first_feedback_days), settings.timezone)
+            timezone = org.timezone or settings.timezone  # the organisation's own days count its feedback promise
+            today = now.astimezone(ZoneInfo(timezone)).date()
+            waiting_before = local_midnight_utc(working_days_before(today, org.first_feedback_days), timezone)
             data = store.digest_data(session, org.id, since=earliest, until=now, waiting_before=waiting_before,
                                      weeks=_weeks_between(earliest, now))
             names = {g.id: g.name for g in all_groups(session, org.id)}
@@ -176,6 +191,7 @@ def build_digests(db: Database, settings: Settings, *, now: datetime, week: str 
             reports: dict[frozenset[int], Report] = {
                 frozenset({g}): r for g, r in group_headlines(session, org, period, timezone=settings.timezone,
                                                              now=now).items()}
+            spread = spreading.figures(session, org.id, since=earliest, until=now)
             for manager in managers:
                 if manager.groups not in reports:
                     reports[manager.groups] = compute(session, org, Scope(org.id, groups=manager.groups), period,
@@ -185,15 +201,19 @@ def build_digests(db: Database, settings: Settings, *, now: datetime, week: str 
                 lang = language(person.locale, language(settings.default_locale))
                 reply = render(manager, data, since=since[person.id], week=week, lang=lang,
                                first_feedback_days=org.first_feedback_days, group_names=names, indexes=indexes,
-                               figures=reports[manager.groups])
+                               figures=reports[manager.groups], partner=org if org.id != person.org_id else None,
+                               spreading=spread)
                 if dry_run:
                     run.previews.append((person.ref, reply))
                     continue
+                # A shared manager's digest of a partner organisation has a key of its own (their own keeps today's).
+                key = (f"digest:{person.ref}:{week}" if org.id == person.org_id
+                       else f"digest:{person.ref}:{org.key}:{week}")
                 added = outbox.enqueue(session, outbox.NewMessage(
-                    key=f"digest:{person.ref}:{week}", platform=person.platform, recipient=person.user_id,
+                    key=key, platform=person.platform, recipient=person.user_id,
                     workspace=person.workspace, payload=reply.to_dict(), org_id=org.id), now=now)
                 if added:
-                    store.log_digest(session, person.id, week, now, now=now)
+                    store.log_digest(session, person.id, week, now, now=now, org_id=org.id)
                     run.enqueued += 1
                 else:
                     run.already_sent += 1

@@ -9,21 +9,26 @@ rerun, a second replica or a manual send after the scheduled one sends nothing t
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
 from bot.config import Settings
 from bot.core.calendar import add_working_days, is_working_day, iso_week, within_working_hours
+from bot.core.challenge_messages import week_challenge
 from bot.core.groups_text import DEFAULT_PROMPTS
 from bot.core.i18n import language, t
-from bot.core.replies import ActionId, Button, Reply, ReplyKind
+from bot.core.replies import ActionId, Button, Field, Reply, ReplyKind
 from storage import groups as group_store
 from storage import nudges as nudge_store
 from storage import outbox
 from storage.db import Database
-from storage.models import Nudge, Person, PilotGroup, as_utc
+from storage.models import Nudge, Organisation, Person, PilotGroup, as_utc
+from storage.orgs import SLACK_TEAM, TEAMS_TENANT, first_external_id
+from storage.orgs import label as org_label
+
+_KINDS = {"slack": SLACK_TEAM, "teams": TEAMS_TENANT}
 
 
 @dataclass(slots=True)
@@ -51,12 +56,28 @@ def reachable(person: Person, now: datetime) -> bool:
     return not (person.nudges_paused_until and as_utc(person.nudges_paused_until) > now)
 
 
-def nudge_reply(group: PilotGroup, nudge: Nudge, lang: str, *, reminder: bool = False) -> Reply:
+def nudge_reply(group: PilotGroup, nudge: Nudge, lang: str, *, reminder: bool = False,
+                challenge: str | None = None) -> Reply:
+    """The week's question; `challenge` ("#3 Title (Tranås)"): the open challenge it carries."""
     prompt = nudge.prompt_en if lang == "en" else nudge.prompt_sv
     title = t(lang, "nudge.reminder_title" if reminder else "nudge.title", group=group.name)
+    fields = [Field(t(lang, "nudge.challenge"), challenge)] if challenge else []
     return Reply(ReplyKind.NOTIFICATION, f"{prompt}\n\n{t(lang, 'nudge.hint')}", title=title, locale=lang,
+                 fields=fields,
                  buttons=[Button(t(lang, "button.new_idea"), ActionId.NEW_IDEA, f"nudge:{nudge.id}", style="primary"),
                           Button(t(lang, "button.skip_week"), ActionId.NUDGE_SKIP, str(nudge.id))])
+
+
+def _week_challenge(session: Session, group: PilotGroup, day: date, lang: str) -> str | None:
+    """The open challenge of the week for the group's organisation, as a nudge shows it (the soonest ending)."""
+    challenge = week_challenge(session, group.org_id, day)
+    if challenge is None:
+        return None
+    tag = ""
+    if challenge.org_id != group.org_id:
+        owner = session.get(Organisation, challenge.org_id)
+        tag = f" ({org_label(owner)})" if owner else ""
+    return f"#{challenge.id} {challenge.title}{tag} – {t(lang, 'challenge.how', number=challenge.id)}"
 
 
 def held_back(settings: Settings, group: PilotGroup, now: datetime) -> str | None:
@@ -92,25 +113,30 @@ def send_nudge(db: Database, settings: Settings, group_id: int, *, now: datetime
         for platform, channel in (("slack", group.slack_channel), ("teams", group.teams_conversation)):
             if channel:
                 key = f"nudge:{nudge.id}:channel:{platform}:{channel}"
-                outcome.enqueued += _enqueue(session, nudge, key, "channel", platform, channel, None,
-                                             nudge_reply(group, nudge, channel_lang), now=now, recipient_kind="channel")
+                reply = nudge_reply(group, nudge, channel_lang,
+                                    challenge=_week_challenge(session, group, local.date(), channel_lang))
+                outcome.enqueued += _enqueue(session, nudge, key, "channel", platform, channel, None, reply, now=now,
+                                             recipient_kind="channel",
+                                             workspace=first_external_id(session, group.org_id, _KINDS[platform]))
         if dm or group.dm_members or not (group.slack_channel or group.teams_conversation):
             for person in group_store.members(session, group.id):
                 if not reachable(person, now):
                     outcome.skipped_people += 1
                     continue
                 lang = language(person.locale, language(settings.default_locale))
+                reply = nudge_reply(group, nudge, lang, challenge=_week_challenge(session, group, local.date(), lang))
                 outcome.enqueued += _enqueue(session, nudge, f"nudge:{nudge.id}:dm:{person.ref}", "dm",
-                                             person.platform, person.user_id, person, nudge_reply(group, nudge, lang),
-                                             now=now)
+                                             person.platform, person.user_id, person, reply, now=now)
         return outcome
 
 
 def _enqueue(session: Session, nudge: Nudge, key: str, kind: str, platform: str, recipient: str,
-             person: Person | None, reply: Reply, *, now: datetime, recipient_kind: str = "user") -> int:
+             person: Person | None, reply: Reply, *, now: datetime, recipient_kind: str = "user",
+             workspace: str | None = None) -> int:
+    """`workspace`: a channel's (the organisation's connected workspace), so its post uses that workspace's token."""
     added = outbox.enqueue(session, outbox.NewMessage(
         key=key, platform=platform, recipient=recipient, recipient_kind=recipient_kind, payload=reply.to_dict(),
-        workspace=person.workspace if person else None, org_id=nudge.org_id), now=now)
+        workspace=person.workspace if person else workspace, org_id=nudge.org_id), now=now)
     nudge_store.add_delivery(session, nudge, outbox_key=key, kind=kind, platform=platform,
                              person_id=person.id if person else None, now=now)
     return int(added)

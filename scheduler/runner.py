@@ -27,6 +27,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from bot.config import Settings
 from bot.core.clock import Clock
 from bot.core.retention import apply_retention
+from scheduler.challenges import close_ended
 from scheduler.digests import build_digests, digest_moment
 from scheduler.dispatcher import Dispatcher
 from scheduler.feedback import remind
@@ -115,6 +116,12 @@ class SchedulerService:
         if self.is_leader(now):
             send_reminders(self.db, self.settings, now=now)
 
+    def run_challenges(self, now: datetime | None = None) -> None:
+        """Challenges whose last day is over: closed, their summaries sent."""
+        now = now or self.clock.now()
+        if self.is_leader(now) and close_ended(self.db, self.settings, now=now):
+            self.dispatch()
+
     def run_digest(self, now: datetime | None = None) -> None:
         now = now or self.clock.now()
         if self.is_leader(now):
@@ -197,6 +204,7 @@ class SchedulerService:
                                next_run_time=self.clock.now())
         self.scheduler.add_job(self.tick, IntervalTrigger(seconds=TICK_SECONDS), id="tick")
         self.scheduler.add_job(self.run_reminders, IntervalTrigger(minutes=1), id="reminders")
+        self.scheduler.add_job(self.run_challenges, IntervalTrigger(minutes=5), id="challenges")
         self.scheduler.add_job(self.run_digest, digest_trigger(self.settings), id="digest")
         self.scheduler.add_job(self.run_feedback, feedback_trigger(self.settings), id="feedback")
         self.scheduler.add_job(self.run_retention, retention_trigger(self.settings), id="retention")

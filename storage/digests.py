@@ -58,9 +58,10 @@ class DigestData:
 
 
 def managers(session: Session, org_id: int) -> list[Manager]:
-    """Everyone with the manager role in the organisation, with their scope (one query)."""
+    """Everyone with the manager role in the organisation (its own people and shared managers from partners),
+    with their scope (one query)."""
     query = (select(Person, Role.group_id).join(Role, col(Role.person_id) == Person.id)
-             .where(Role.role == "manager", Person.org_id == org_id).order_by(col(Person.id)))
+             .where(Role.role == "manager", Role.org_id == org_id).order_by(col(Person.id)))
     scopes: dict[int, tuple[Person, set[int | None]]] = {}
     for person, group_id in session.exec(query).all():
         scopes.setdefault(person.id, (person, set()))[1].add(group_id)
@@ -68,23 +69,26 @@ def managers(session: Session, org_id: int) -> list[Manager]:
             for p, groups in scopes.values()]
 
 
-def last_digests(session: Session, person_ids: Sequence[int], before_week: str) -> dict[int, datetime]:
-    """person id -> the moment their digest of an earlier week covered up to (one query).
+def last_digests(session: Session, person_ids: Sequence[int], before_week: str, org_id: int) -> dict[int, datetime]:
+    """person id -> the moment their digest of the organisation, of an earlier week, covered up to (one query).
 
     Earlier weeks only: a preview or rerun within the week shows what that week's digest showed.
     """
     if not person_ids:
         return {}
     query = (select(DigestLog.person_id, func.max(DigestLog.covered_until))
-             .where(col(DigestLog.person_id).in_(list(person_ids)), col(DigestLog.week) < before_week)
+             .where(col(DigestLog.person_id).in_(list(person_ids)), col(DigestLog.week) < before_week,
+                    DigestLog.org_id == org_id)
              .group_by(DigestLog.person_id))
     return {pid: as_utc(at) for pid, at in session.exec(query).all()}
 
 
-def log_digest(session: Session, person_id: int, week: str, covered_until: datetime, *, now: datetime) -> bool:
+def log_digest(session: Session, person_id: int, week: str, covered_until: datetime, *, now: datetime,
+               org_id: int) -> bool:
     inserted = session.execute(insert_for(session, DigestLog).values(
-        person_id=person_id, week=week, covered_until=covered_until, created_at=now)
-        .on_conflict_do_nothing(index_elements=["person_id", "week"]).returning(DigestLog.id)).scalar_one_or_none()
+        person_id=person_id, week=week, covered_until=covered_until, org_id=org_id, created_at=now)
+        .on_conflict_do_nothing(index_elements=["person_id", "week", "org_id"]).returning(DigestLog.id)
+    ).scalar_one_or_none()
     return inserted is not None
 
 

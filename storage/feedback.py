@@ -36,13 +36,14 @@ def unit_key(unit: str | None) -> str:
 
 
 def people_with_roles(session: Session, org_ids: Iterable[int], roles: Sequence[str]) -> dict[str, list[Person]]:
-    """role -> the people of these organisations who have it (any scope), by person id. One query."""
+    """role -> the people who hold it (any scope) in these organisations — their own people and coaches shared
+    from a partner (issue 11: a role is held in an organisation) — by person id. One query."""
     ids = list(set(org_ids))
     result: dict[str, list[Person]] = {role: [] for role in roles}
     if not ids:
         return result
     query = (select(Role.role, Person).join(Person, col(Person.id) == Role.person_id)
-             .where(col(Role.role).in_(list(roles)), col(Person.org_id).in_(ids)).order_by(col(Person.id)))
+             .where(col(Role.role).in_(list(roles)), col(Role.org_id).in_(ids)).order_by(col(Person.id)))
     seen: set[tuple[str, int]] = set()
     for role, person in session.exec(query).all():
         if (role, person.id) not in seen:

@@ -47,6 +47,8 @@ class NewIdea:
     dedup_key: str | None = None
     group_id: int | None = None
     nudge_id: int | None = None
+    challenge_id: int | None = None
+    spread_from_id: int | None = None
 
 
 def _lock_org(session: Session, org_id: int) -> Organisation:
@@ -87,7 +89,8 @@ def capture_idea(session: Session, org: Organisation, author: Person, new: NewId
         unit=clean_text(new.unit) or None, anonymous=new.anonymous, author_id=author.id, source=new.source,
         source_link=new.source_link, source_channel=new.source_channel, source_message_ref=new.source_message_ref,
         original_author=new.original_author, dedup_key=new.dedup_key, group_id=new.group_id,
-        nudge_id=new.nudge_id, stage="new", created_at=now, updated_at=now,
+        nudge_id=new.nudge_id, challenge_id=new.challenge_id, spread_from_id=new.spread_from_id, stage="new",
+        created_at=now, updated_at=now,
     )
     # A Core INSERT, then the row handed to the session as loaded: the ORM's unit of work would cost a
     # capture more than the INSERT itself.

@@ -36,6 +36,9 @@ class Organisation(SQLModel, table=True):
     tell_author_when_overdue: bool = True  # the ladder's honest line to the author at a missed promise
     last_assigned_coach_id: int | None = None  # round robin: the coach who got the latest unowned idea
     anonymous_ideas: bool = True  # may people submit ideas without their name (issue 10; `idesluss settings`)
+    # The organisation's own settings (issue 11); None: IDESLUSS_TIMEZONE / IDESLUSS_DEFAULT_LOCALE.
+    timezone: str | None = Field(default=None, max_length=64)
+    locale: str | None = Field(default=None, max_length=20)
     created_at: datetime
 
 
@@ -100,6 +103,8 @@ class Idea(SQLModel, table=True):
     dedup_key: str | None = Field(default=None, max_length=200)
     group_id: int | None = None  # the pilot group whose nudge prompted it
     nudge_id: int | None = None
+    challenge_id: int | None = Field(default=None, foreign_key="challenge.id", index=True)  # the challenge it answers
+    spread_from_id: int | None = Field(default=None, foreign_key="idea.id")  # adopted from another idea (spreading)
     first_feedback_at: datetime | None = None
     # The promise made at capture: the author hears back by the end of this local date (None: captured
     # before promises existed). Stored, so a later change of the organisation's limit moves no old promise.
@@ -145,11 +150,13 @@ class Comment(SQLModel, table=True):
 
 
 class Role(SQLModel, table=True):
-    __table_args__ = (UniqueConstraint("person_id", "role", "group_id"),)
+    __table_args__ = (UniqueConstraint("person_id", "role", "group_id", "org_id"),)
 
     id: int | None = Field(default=None, primary_key=True)
     person_id: int = Field(foreign_key="person.id", index=True)
     role: str = Field(max_length=20)  # coach | manager | admin
+    # The organisation the role is held in: the person's own, or a partner's (a shared coach, issue 11).
+    org_id: int = Field(foreign_key="organisation.id", index=True)
     group_id: int | None = None  # a manager's scope: None = the whole organisation
     created_at: datetime
 
@@ -334,13 +341,15 @@ class NudgeEngagement(SQLModel, table=True):
 
 
 class DigestLog(SQLModel, table=True):
-    """When each manager's digest was built: the next one covers what happened since."""
+    """When each manager's digest was built: the next one covers what happened since. One per organisation
+    they manage (a shared manager gets a partner's digest too)."""
 
     __tablename__ = "digest_log"
-    __table_args__ = (UniqueConstraint("person_id", "week"),)
+    __table_args__ = (UniqueConstraint("person_id", "week", "org_id"),)
 
     id: int | None = Field(default=None, primary_key=True)
     person_id: int = Field(foreign_key="person.id", index=True)
+    org_id: int = Field(foreign_key="organisation.id")
     week: str = Field(max_length=10)
     covered_until: datetime
     created_at: datetime
@@ -429,3 +438,153 @@ class NameConsent(SQLModel, table=True):
     answer: bool | None = None
     asked_at: datetime
     answered_at: datetime | None = None
+
+
+# --- Samverkan: several organisations in one deployment (issue 11; migration 0006_samverkan) ---------------
+
+
+class OrgConnection(SQLModel, table=True):
+    """A Slack workspace, a Slack Enterprise Grid organisation or a Teams tenant, connected to one organisation.
+
+    Requests are mapped to their organisation through these rows. While there are none at all, every
+    workspace and tenant belongs to IDESLUSS_ORGANISATION (a single-organisation deployment).
+    """
+
+    __tablename__ = "org_connection"
+    __table_args__ = (UniqueConstraint("kind", "external_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    org_id: int = Field(foreign_key="organisation.id", index=True)
+    kind: str = Field(max_length=30)  # slack_team | slack_enterprise | teams_tenant
+    external_id: str = Field(max_length=200)  # T…, E…, the tenant's GUID
+    created_at: datetime
+
+
+class OrgPartner(SQLModel, table=True):
+    """Two organisations that work together: shared coaches, shared challenges, spreading. Stored once per pair,
+    the smaller id first."""
+
+    __tablename__ = "org_partner"
+    __table_args__ = (UniqueConstraint("org_id", "partner_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    org_id: int = Field(foreign_key="organisation.id", index=True)
+    partner_id: int = Field(foreign_key="organisation.id", index=True)
+    created_at: datetime
+
+
+class SlackInstallation(SQLModel, table=True):
+    """A workspace (or a Grid organisation, for an org-wide install) that installed the app through OAuth.
+
+    `bot_token` is Fernet ciphertext (IDESLUSS_SECRET_KEY); the plain token never reaches the database.
+    `key` is the team id, or the enterprise id of an org-wide install: what a request is authorised by.
+    """
+
+    __tablename__ = "slack_installation"
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(unique=True, max_length=200)
+    team_id: str | None = Field(default=None, max_length=200)
+    team_name: str | None = Field(default=None, max_length=200)
+    enterprise_id: str | None = Field(default=None, max_length=200, index=True)
+    enterprise_name: str | None = Field(default=None, max_length=200)
+    is_enterprise_install: bool = False
+    app_id: str | None = Field(default=None, max_length=200)
+    bot_id: str | None = Field(default=None, max_length=200)
+    bot_user_id: str | None = Field(default=None, max_length=200)
+    bot_scopes: str = Field(default="", sa_column=Column(Text, nullable=False))
+    bot_token: str = Field(sa_column=Column(Text, nullable=False))  # encrypted
+    installer_user_id: str | None = Field(default=None, max_length=200)
+    installed_at: datetime
+    updated_at: datetime
+
+
+class SlackOAuthState(SQLModel, table=True):
+    """The `state` of an OAuth install in progress: issued by /slack/install, consumed once by the redirect."""
+
+    __tablename__ = "slack_oauth_state"
+
+    state: str = Field(primary_key=True, max_length=100)
+    created_at: datetime = Field(index=True)
+
+
+class WorkspacePause(SQLModel, table=True):
+    """A workspace whose messages wait: the app was uninstalled or its token revoked. The outbox rows addressed
+    to it are `paused` until it is installed again."""
+
+    __tablename__ = "workspace_pause"
+
+    platform: str = Field(primary_key=True, max_length=20)
+    workspace: str = Field(primary_key=True, max_length=200)
+    reason: str = Field(max_length=50)  # app_uninstalled | tokens_revoked
+    created_at: datetime
+
+
+class TeamsRegistration(SQLModel, table=True):
+    """A single-tenant Azure Bot registration kept in the database, one per tenant. The client secret or the
+    certificate's private key is Fernet ciphertext (IDESLUSS_SECRET_KEY)."""
+
+    __tablename__ = "teams_registration"
+
+    id: int | None = Field(default=None, primary_key=True)
+    app_id: str = Field(unique=True, max_length=200)
+    tenant_id: str = Field(unique=True, max_length=200)
+    secret: str | None = Field(default=None, sa_column=Column(Text))  # encrypted client secret
+    certificate: str | None = Field(default=None, sa_column=Column(Text))  # encrypted PEM (key + certificate)
+    thumbprint: str | None = Field(default=None, max_length=100)  # SHA-1 of the certificate, hex
+    created_at: datetime
+    updated_at: datetime
+
+
+class Challenge(SQLModel, table=True):
+    """A challenge (utmaning) posed by a manager or admin: ideas answer it until `ends_on` (inclusive, in the
+    organisation's time zone). With `partners` the partner organisations' people may answer too; each idea
+    stays in its own organisation."""
+
+    __tablename__ = "challenge"
+
+    id: int | None = Field(default=None, primary_key=True)  # also its number: /idé utmaning <id> <text>
+    org_id: int = Field(foreign_key="organisation.id", index=True)
+    title: str = Field(max_length=200)
+    description: str = Field(default="", sa_column=Column(Text, nullable=False))
+    ends_on: date
+    owner_id: int | None = Field(default=None, foreign_key="person.id")  # gets the summary (else the managers)
+    partners: bool = False
+    everyone: bool = False  # announced to every known person of the organisation (and its partners)
+    group_id: int | None = Field(default=None, foreign_key="pilot_group.id")
+    slack_channel: str | None = Field(default=None, max_length=200)
+    teams_conversation: str | None = Field(default=None, max_length=500)
+    state: str = Field(default="open", max_length=20)  # open | closed
+    closed_at: datetime | None = None
+    created_at: datetime
+
+
+class SpreadOffer(SQLModel, table=True):
+    """A coach offers an implemented idea to units of the organisation or to partner organisations."""
+
+    __tablename__ = "spread_offer"
+
+    id: int | None = Field(default=None, primary_key=True)
+    idea_id: int = Field(foreign_key="idea.id", index=True)
+    org_id: int = Field(foreign_key="organisation.id", index=True)
+    coach_id: int = Field(foreign_key="person.id")  # the contact coach
+    solved: str | None = Field(default=None, sa_column=Column(Text))  # what it solved, as the offer says
+    to_partners: bool = False
+    created_at: datetime
+
+
+class Adoption(SQLModel, table=True):
+    """"Vi vill testa": a receiver took an offered idea; `idea_id` is the linked idea in the receiver's
+    organisation. One per origin idea and receiver (`target`: org:<id>, group:<id> or channel:<platform>:<id>)."""
+
+    __tablename__ = "adoption"
+    __table_args__ = (UniqueConstraint("origin_idea_id", "target"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    offer_id: int = Field(foreign_key="spread_offer.id", index=True)
+    origin_idea_id: int = Field(foreign_key="idea.id", index=True)
+    receiver_org_id: int = Field(foreign_key="organisation.id", index=True)
+    target: str = Field(max_length=250)
+    idea_id: int = Field(foreign_key="idea.id")
+    person_id: int = Field(foreign_key="person.id")
+    created_at: datetime

@@ -15,9 +15,11 @@ from sqlalchemy import or_, update
 from sqlmodel import Session, col, select
 
 from storage.db import insert_for
-from storage.models import OutboxMessage
+from storage.models import OutboxMessage, WorkspacePause
 
 PENDING, SENDING, SENT, FAILED, DEAD = "pending", "sending", "sent", "failed", "dead"
+# Waiting for its workspace to be installed again (the app was uninstalled or its token revoked): never claimed.
+PAUSED = "paused"
 
 
 @dataclass(slots=True)
@@ -34,7 +36,11 @@ class NewMessage:
 
 
 def enqueue(session: Session, message: NewMessage, *, now: datetime) -> bool:
-    """Add the message unless one with the same key exists. True when it was added."""
+    """Add the message unless one with the same key exists. True when it was added.
+
+    A message for a paused workspace (uninstalled, token revoked) is kept, paused, until it is installed again.
+    """
+    paused = bool(message.workspace) and is_paused(session, message.platform, message.workspace or "")
     values = {
         "key": message.key,
         "org_id": message.org_id,
@@ -45,7 +51,7 @@ def enqueue(session: Session, message: NewMessage, *, now: datetime) -> bool:
         "thread": message.thread,
         "payload": json.dumps(message.payload, ensure_ascii=False),
         "due_at": message.due_at or now,
-        "state": PENDING,
+        "state": PAUSED if paused else PENDING,
         "attempts": 0,
         "created_at": now,
     }
@@ -91,17 +97,26 @@ def mark_sent(session: Session, row_id: int, *, message_id: str | None, now: dat
 
 
 def mark_failed(session: Session, row_id: int, *, error: str, retry_at: datetime, dead: bool = False) -> None:
+    """Record a failed attempt. A row its workspace's pause caught while in flight stays paused (the failure was
+    most likely the revoked token), so it is neither retried in vain nor dead-lettered."""
+    from sqlalchemy import case
+
+    failed_state = DEAD if dead else FAILED
     session.execute(
         update(OutboxMessage).where(col(OutboxMessage.id) == row_id).values(
-            state=DEAD if dead else FAILED, last_error=error[:2000], due_at=retry_at,
-            attempts=OutboxMessage.attempts + 1)
+            state=case((col(OutboxMessage.state) == PAUSED, PAUSED), else_=failed_state),
+            last_error=error[:2000], due_at=retry_at, attempts=OutboxMessage.attempts + 1)
     )
 
 
 def release(session: Session, row_id: int, *, due_at: datetime) -> None:
-    """Put a claimed row back untouched (rate limited before it was tried): no attempt counted."""
+    """Put a claimed row back untouched (rate limited before it was tried): no attempt counted. A row paused
+    meanwhile stays paused."""
+    from sqlalchemy import case
+
     session.execute(
-        update(OutboxMessage).where(col(OutboxMessage.id) == row_id).values(state=PENDING, due_at=due_at)
+        update(OutboxMessage).where(col(OutboxMessage.id) == row_id).values(
+            state=case((col(OutboxMessage.state) == PAUSED, PAUSED), else_=PENDING), due_at=due_at)
     )
 
 
@@ -154,3 +169,49 @@ def enqueue_many(session: Session, messages: list[NewMessage], *, now: datetime,
 def keys_like(session: Session, pattern: str) -> set[str]:
     """Keys matching a SQL LIKE pattern, e.g. "feedback:%:2026-03-02%" (one query)."""
     return set(session.exec(select(OutboxMessage.key).where(col(OutboxMessage.key).like(pattern))).all())
+# -- paused workspaces -----------------------------------------------------------------------------------
+
+
+_PAUSES = "idesluss.workspace_pauses"  # session.info: what this transaction knows about paused workspaces
+
+
+def is_paused(session: Session, platform: str, workspace: str) -> bool:
+    """Whether the workspace's messages are held. Asked once per workspace and transaction: a digest or an
+    announcement enqueues thousands of rows to a handful of workspaces."""
+    known: dict[tuple[str, str], bool] = session.info.setdefault(_PAUSES, {})
+    if (platform, workspace) not in known:
+        query = select(WorkspacePause.reason).where(WorkspacePause.platform == platform,
+                                                    WorkspacePause.workspace == workspace)
+        known[(platform, workspace)] = session.exec(query).first() is not None
+    return known[(platform, workspace)]
+
+
+def pause_workspace(session: Session, platform: str, workspace: str, *, reason: str, now: datetime) -> int:
+    """Hold every message still to go to the workspace (and every later one) until `resume_workspace`.
+    Returns how many waiting messages were paused."""
+    session.execute(insert_for(session, WorkspacePause).values(platform=platform, workspace=workspace, reason=reason,
+                                                               created_at=now).on_conflict_do_nothing())
+    session.info.setdefault(_PAUSES, {})[(platform, workspace)] = True
+    result = session.execute(
+        update(OutboxMessage).where(col(OutboxMessage.platform) == platform, col(OutboxMessage.workspace) == workspace,
+                                    col(OutboxMessage.state).in_([PENDING, FAILED, SENDING]))
+        .values(state=PAUSED))
+    return int(result.rowcount or 0)
+
+
+def resume_workspace(session: Session, platform: str, workspace: str, *, now: datetime) -> int:
+    """The workspace is installed again: its paused messages are due now. Returns how many."""
+    pause = session.get(WorkspacePause, (platform, workspace))
+    if pause is not None:
+        session.delete(pause)
+    session.info.setdefault(_PAUSES, {})[(platform, workspace)] = False
+    result = session.execute(
+        update(OutboxMessage).where(col(OutboxMessage.platform) == platform, col(OutboxMessage.workspace) == workspace,
+                                    col(OutboxMessage.state) == PAUSED)
+        .values(state=PENDING, due_at=now))
+    session.flush()
+    return int(result.rowcount or 0)
+
+
+def paused_workspaces(session: Session) -> list[WorkspacePause]:
+    return list(session.exec(select(WorkspacePause).order_by(col(WorkspacePause.created_at))).all())

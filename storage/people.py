@@ -63,9 +63,16 @@ def get_or_create_person(
     timezone: str | None = None,
     now: datetime,
 ) -> Person:
-    """Find the person, filling in what the platform told us this time; create them on first sight."""
+    """Find the person, filling in what the platform told us this time; create them on first sight.
+
+    Someone named before they ever wrote (on the command line, in `/idé grupp lägg till`) gets their
+    organisation's connected workspace or tenant until they write: messages to them then go out with that
+    workspace's token.
+    """
     person = get_person(session, platform, user_id)
     if person is None:
+        if workspace is None and org.id is not None:
+            workspace = _connected_workspace(session, org.id, platform)
         _insert_ignore(session, Person(org_id=org.id, platform=platform, user_id=user_id, workspace=workspace,
                                        display_name=display_name, locale=locale, timezone=timezone,
                                        created_at=now))
@@ -83,45 +90,62 @@ def get_or_create_person(
     return person
 
 
-def has_role(session: Session, person: Person, *roles: str) -> bool:
-    """True when the person has any of `roles` (in any scope): one query however many roles are asked."""
+def _connected_workspace(session: Session, org_id: int, platform: str) -> str | None:
+    from storage.orgs import SLACK_TEAM, TEAMS_TENANT, first_external_id
+
+    kind = {"slack": SLACK_TEAM, "teams": TEAMS_TENANT}.get(platform)
+    return first_external_id(session, org_id, kind) if kind else None
+
+
+def has_role(session: Session, person: Person, *roles: str, org_id: int | None = None) -> bool:
+    """True when the person has any of `roles` (in any scope) in the organisation `org_id` — by default their
+    own. One query however many roles are asked."""
     if person.id is None:
         return False
-    query = select(func.count()).select_from(Role).where(Role.person_id == person.id, col(Role.role).in_(roles))
+    query = select(func.count()).select_from(Role).where(Role.person_id == person.id, col(Role.role).in_(roles),
+                                                          Role.org_id == (org_id or person.org_id))
     return session.exec(query).one() > 0
 
 
-def roles_of(session: Session, person: Person) -> set[str]:
-    """Every role the person holds, in any scope (one query)."""
+def roles_of(session: Session, person: Person, *, org_id: int | None = None) -> set[str]:
+    """Every role the person holds in the organisation `org_id` (default: their own), in any scope (one query)."""
     if person.id is None:
         return set()
-    return set(session.exec(select(Role.role).where(Role.person_id == person.id)).all())
+    query = select(Role.role).where(Role.person_id == person.id, Role.org_id == (org_id or person.org_id))
+    return set(session.exec(query).all())
 
 
-def grant_role(session: Session, person: Person, role: str, group_id: int | None = None, *, now: datetime) -> bool:
-    """Give `person` the role; False if they had it already (NULL scopes are compared by hand)."""
+def _scoped(query, role: str, group_id: int | None, org_id: int):  # type: ignore[no-untyped-def]
+    query = query.where(Role.role == role, Role.org_id == org_id)
+    return query.where(col(Role.group_id).is_(None)) if group_id is None else query.where(Role.group_id == group_id)
+
+
+def grant_role(session: Session, person: Person, role: str, group_id: int | None = None, *, now: datetime,
+               org_id: int | None = None) -> bool:
+    """Give `person` the role in the organisation `org_id` (default: their own); False if they had it already
+    (NULL scopes are compared by hand)."""
     if role not in ROLES:
         raise ValueError(role)
-    query = select(Role).where(Role.person_id == person.id, Role.role == role)
-    query = query.where(col(Role.group_id).is_(None)) if group_id is None else query.where(Role.group_id == group_id)
-    if session.exec(query).first() is not None:
+    org_id = org_id or person.org_id
+    if session.exec(_scoped(select(Role).where(Role.person_id == person.id), role, group_id, org_id)).first():
         return False
-    session.add(Role(person_id=person.id, role=role, group_id=group_id, created_at=now))
+    session.add(Role(person_id=person.id, role=role, group_id=group_id, org_id=org_id, created_at=now))
     session.flush()
     return True
 
 
-def revoke_role(session: Session, person: Person, role: str, group_id: int | None = None) -> bool:
-    query = select(Role).where(Role.person_id == person.id, Role.role == role)
-    query = query.where(col(Role.group_id).is_(None)) if group_id is None else query.where(Role.group_id == group_id)
-    rows = session.exec(query).all()
+def revoke_role(session: Session, person: Person, role: str, group_id: int | None = None, *,
+                org_id: int | None = None) -> bool:
+    rows = session.exec(_scoped(select(Role).where(Role.person_id == person.id), role, group_id,
+                                org_id or person.org_id)).all()
     for row in rows:
         session.delete(row)
     session.flush()
     return bool(rows)
 
 
-def list_roles(session: Session) -> list[tuple[Person, Role]]:
-    query = select(Person, Role).join(Role, Role.person_id == Person.id).order_by(Person.platform, Person.user_id,
-                                                                                 Role.role)
+def list_roles(session: Session) -> list[tuple[Person, Role, Organisation]]:
+    query = (select(Person, Role, Organisation).join(Role, Role.person_id == Person.id)
+             .join(Organisation, col(Organisation.id) == Role.org_id)
+             .order_by(Person.platform, Person.user_id, Organisation.key, Role.role))
     return list(session.exec(query).all())

@@ -14,6 +14,8 @@ from sqlmodel import Session, col, select
 
 from storage import audit
 from storage.models import (
+    Adoption,
+    Challenge,
     Comment,
     ConversationRef,
     DigestLog,
@@ -30,6 +32,7 @@ from storage.models import (
     Person,
     PilotGroup,
     Role,
+    SpreadOffer,
     StageChange,
     UnitCoach,
     Vote,
@@ -43,6 +46,8 @@ PERSON_COLUMNS = {
     "group_member": ("person_id",), "nudge_delivery": ("person_id",), "nudge_engagement": ("person_id",),
     "digest_log": ("person_id",), "name_consent": ("person_id",),
     "unit_coach": ("person_id",), "pilot_group": ("coach_id",), "feedback_question": ("asked_by", "author_id"),
+    # Kept as the organisation's records on erasure (they then name "Tidigare medarbetare"):
+    "challenge": ("owner_id",), "spread_offer": ("coach_id",), "adoption": ("person_id",),
 }
 
 
@@ -118,6 +123,13 @@ def person_data(session: Session, person: Person) -> dict[str, Any]:
                                "answered_at": _time(q.answered_at)}
                               for q in session.exec(select(FeedbackQuestion)
                                                     .where(FeedbackQuestion.author_id == pid)).all()],
+        "challenges_they_posed": [{"title": c.title, "created_at": _time(c.created_at)}
+                                  for c in session.exec(select(Challenge).where(Challenge.owner_id == pid)).all()],
+        "spreading_offers_they_made": [{"idea": numbers.get(o.idea_id), "created_at": _time(o.created_at)}
+                                       for o in session.exec(select(SpreadOffer).where(SpreadOffer.coach_id == pid))
+                                       .all()],
+        "adoptions_they_made": [{"idea": a.origin_idea_id, "created_at": _time(a.created_at)}
+                                for a in session.exec(select(Adoption).where(Adoption.person_id == pid)).all()],
         "digests": [{"week": d.week, "covered_until": _time(d.covered_until), "created_at": _time(d.created_at)}
                     for d in session.exec(select(DigestLog).where(DigestLog.person_id == pid)).all()],
         "messages_sent_to_them": [{

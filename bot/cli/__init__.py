@@ -10,6 +10,7 @@ import typer
 
 from bot.cli import (
     audit,
+    challenges,
     coaches,
     data,
     feedback,
@@ -35,12 +36,13 @@ messages.register(app)  # nudge, digest
 teams.register(app)  # teams
 feedback.register(app)  # feedback remind
 coaches.register(app)  # coaches assign
-orgs.register(app)  # orgs set-headcount, set-feedback
+orgs.register(app)  # orgs: connections, partners (issue 11), set-headcount, set-feedback (issue 9)
 stats.register(app)  # stats
 people.register(app)  # people export, erase (GDPR)
 audit.register(app)  # audit list
 retention.register(app)  # retention apply
 settings.register(app)  # settings show, set (per organisation)
+challenges.register(app)  # challenges (issue 11)
 
 
 def main() -> None:

@@ -51,22 +51,42 @@ def runtime(config: Settings | None = None, at: Clock | None = None, **kwargs: o
 
 
 def organisation(session: Session, config: Settings, platform: str, now: object) -> Organisation:
+    """The organisation of a platform while nothing is connected: the shell's `local`, else IDESLUSS_ORGANISATION."""
     from bot.core.service import org_key_for
     from storage.people import get_or_create_org
 
     return get_or_create_org(session, org_key_for(platform, config), now=now)  # type: ignore[arg-type]
 
 
-def person(session: Session, ref: str, config: Settings, now: object) -> Person:
-    """PERSON as written on the command line (slack:U…, teams:<aad object id>, shell:<name>)."""
-    from storage.people import UnknownPersonRef, get_or_create_person, parse_person_ref
+def org_by_key(session: Session, key: str | None, config: Settings, now: object, platform: str = "") -> Organisation:
+    """The organisation `--org KEY` names. Without --org: the default (IDESLUSS_ORGANISATION, or the shell's
+    `local`), created on first use as it always was; a key given must be known (`idesluss orgs add`)."""
+    from storage.orgs import find_org
+
+    if key is None or key in (config.organisation, "local"):
+        return organisation(session, config, "shell" if key == "local" else platform, now)
+    found = find_org(session, key)
+    if found is None:
+        fail(f"There is no organisation {key!r}: add it with `idesluss orgs add {key} --name …` "
+             "(see `idesluss orgs list`).")
+    return found
+
+
+def person(session: Session, ref: str, config: Settings, now: object, org: Organisation | None = None) -> Person:
+    """PERSON as written on the command line (slack:U…, teams:<aad object id>, shell:<name>). A person the bot
+    has not met yet is put in `org` (default: the platform's default organisation) until they first write: then
+    they belong to the organisation of their workspace."""
+    from storage.people import UnknownPersonRef, get_or_create_person, get_person, parse_person_ref
 
     try:
         platform, user_id = parse_person_ref(ref)
     except UnknownPersonRef:
         fail(f"Unknown person {ref!r}: write slack:U…, teams:<aad object id> or shell:<name>.")
-    org = organisation(session, config, platform, now)
-    return get_or_create_person(session, org, platform, user_id, now=now)  # type: ignore[arg-type]
+    known = get_person(session, platform, user_id)
+    if known is not None:
+        return known
+    home = org if org is not None and platform != "shell" else organisation(session, config, platform, now)
+    return get_or_create_person(session, home, platform, user_id, now=now)  # type: ignore[arg-type]
 
 
 def existing_person(session: Session, ref: str) -> Person | None:
@@ -108,10 +128,33 @@ def moment(value: str | None, option: str, config: Settings | None = None) -> da
     return parsed
 
 
-def group(session: Session, name: str) -> PilotGroup:
-    from storage.groups import find_group
+def group(session: Session, name: str, org: str | None = None) -> PilotGroup:
+    """The pilot group NAME; with several organisations holding one of that name, `--org KEY` says which."""
+    from sqlmodel import select
 
-    found = find_group(session, name)
-    if found is None:
+    from storage.groups import get_group
+    from storage.models import PilotGroup
+    from storage.orgs import find_org
+
+    if org is not None:
+        owner = find_org(session, org)
+        found = get_group(session, owner.id, name) if owner is not None else None
+        if found is None:
+            fail(f"No group called {name!r} in {org!r}: see `idesluss groups list`.")
+        return found
+    matches = session.exec(select(PilotGroup).where(PilotGroup.name == name)).all()
+    if not matches:
         fail(f"No group called {name!r}: see `idesluss groups list`.")
-    return found
+    if len(matches) > 1:
+        fail(f"Several organisations have a group called {name!r}: say which with --org KEY.")
+    return matches[0]
+
+
+def audit(session: Session, action: str, *, now: object, org_id: int | None, subject_id: int | None = None,
+          detail: dict[str, str | int | bool | None] | None = None) -> None:
+    """An operator's act at the command line that changes who may do what across organisations (a connection,
+    a partnership), recorded in the audit trail in the act's own transaction."""
+    from storage import audit as trail
+
+    trail.record(session, action=action, now=now, via=trail.CLI, operator=operator(), org_id=org_id,  # type: ignore[arg-type]
+                 subject_id=subject_id, detail=detail)

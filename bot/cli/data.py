@@ -40,7 +40,8 @@ def db_upgrade() -> None:
     typer.echo("Database is up to date.")
 
 
-OrganisationOption = Annotated[str | None, typer.Option("--organisation", help="Only this organisation (its key).")]
+OrganisationOption = Annotated[str | None, typer.Option("--organisation", "--org",
+                                                        help="Only this organisation (its key).")]
 
 
 def export_record(row: ExportRow, former: str) -> dict[str, Any]:

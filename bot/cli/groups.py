@@ -10,6 +10,7 @@ import typer
 from bot.cli import common
 
 groups_app = typer.Typer(help="Pilot groups: members, schedule, channel, prompts.", no_args_is_help=True)
+OrgOption = Annotated[str | None, typer.Option("--org", help="The organisation (its key), when there are several.")]
 SCHEDULE = re.compile(r"^([a-z]{3}(?:[-,][a-z]{3})*)\s+([01]?\d|2[0-3]):([0-5]\d)$")
 
 
@@ -27,6 +28,7 @@ def groups_create(
     teams_conversation: Annotated[str | None, typer.Option(help="Post the nudge in this Teams conversation.")] = None,
     dm: Annotated[bool, typer.Option("--dm", help="DM every member too, even with a channel.")] = False,
     platform: Annotated[str, typer.Option(help="Organisation of: slack/teams (configured) or shell (local).")] = "",
+    org: OrgOption = None,
 ) -> None:
     """Create the pilot group NAME."""
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -47,7 +49,9 @@ def groups_create(
     db = common.database(settings)
     with db.session() as session:
         try:
-            group = create_group(session, common.organisation(session, settings, platform, now).id, name,
+            owner = common.org_by_key(session, org, settings, now, platform) if org else \
+                common.organisation(session, settings, platform, now)
+            group = create_group(session, owner.id, name,
                                  schedule_day=day, schedule_time=f"{hour:02d}:{minute}", timezone=timezone,
                                  slack_channel=slack_channel, teams_conversation=teams_conversation, dm_members=dm,
                                  now=now)
@@ -61,27 +65,30 @@ def groups_create(
 
 
 @groups_app.command("add-member")
-def groups_add_member(name: str, people: list[str]) -> None:
+def groups_add_member(name: str, people: list[str], org: OrgOption = None) -> None:
     """Add one or more PEOPLE (slack:U…, teams:<aad id>, shell:<name>) to the group NAME."""
     from storage.groups import add_members
+    from storage.models import Organisation
 
     settings, now = common.settings(), common.clock().now()
     db = common.database(settings)
     with db.session() as session:
-        group = common.group(session, name)
-        added = add_members(session, group, [common.person(session, ref, settings, now) for ref in people], now=now)
+        group = common.group(session, name, org)
+        owner = session.get(Organisation, group.org_id)
+        added = add_members(session, group, [common.person(session, ref, settings, now, org=owner) for ref in people],
+                            now=now)
     typer.echo(f"{added} added to {name!r} ({len(people) - added} were members already).")
 
 
 @groups_app.command("remove-member")
-def groups_remove_member(name: str, people: list[str]) -> None:
+def groups_remove_member(name: str, people: list[str], org: OrgOption = None) -> None:
     """Remove PEOPLE from the group NAME."""
     from storage.groups import remove_members
 
     settings, now = common.settings(), common.clock().now()
     db = common.database(settings)
     with db.session() as session:
-        found = common.group(session, name)
+        found = common.group(session, name, org)
         removed = remove_members(session, found, [common.person(session, ref, settings, now) for ref in people])
     typer.echo(f"{removed} removed from {name!r}.")
 
@@ -107,10 +114,12 @@ def groups_set_coach(name: str, person: str) -> None:
 def groups_list() -> None:
     """Every group with its schedule, channel and members."""
     from storage.groups import all_groups, members, prompts
+    from storage.orgs import all_orgs
 
     db = common.database()
     with db.session() as session:
         groups = all_groups(session)
+        keys = {o.id: o.key for o in all_orgs(session)}
         if not groups:
             typer.echo("No groups yet: `idesluss groups create NAME`.")
         for g in groups:
@@ -119,14 +128,14 @@ def groups_list() -> None:
             people = members(session, g.id)
             typer.echo(f"{g.name}\t{g.schedule_day} {g.schedule_time} {g.timezone}\t{where}"
                        f"{' + DM' if g.dm_members else ''}\t{len(people)} members, "
-                       f"{len(prompts(session, g.id)) or 'default'} prompts")
+                       f"{len(prompts(session, g.id)) or 'default'} prompts\torg {keys.get(g.org_id)}")
             for person in people:
                 typer.echo(f"  {person.ref}")
 
 
 @groups_app.command("prompts")
-def groups_prompts(name: str, add: Annotated[list[str] | None, typer.Option("--add", help="A new prompt.")] = None
-                   ) -> None:
+def groups_prompts(name: str, add: Annotated[list[str] | None, typer.Option("--add", help="A new prompt.")] = None,
+                   org: OrgOption = None) -> None:
     """Show the group's prompts, or add some with --add "…" (several allowed)."""
     from bot.core.groups_text import DEFAULT_PROMPTS
     from storage.groups import add_prompt, prompts
@@ -134,7 +143,7 @@ def groups_prompts(name: str, add: Annotated[list[str] | None, typer.Option("--a
     now = common.clock().now()
     db = common.database()
     with db.session() as session:
-        group = common.group(session, name)
+        group = common.group(session, name, org)
         for text in add or []:
             add_prompt(session, group, text, now=now)
         own = prompts(session, group.id)

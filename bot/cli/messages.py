@@ -39,7 +39,9 @@ def _dispatch(runtime, platforms: set[str]) -> dict[str, int]:  # type: ignore[n
 
 
 @nudge_app.command("send")
-def nudge_send(name: str, dm: Annotated[bool, typer.Option("--dm", help="DM every member.")] = False) -> None:
+def nudge_send(name: str, dm: Annotated[bool, typer.Option("--dm", help="DM every member.")] = False,
+               org: Annotated[str | None, typer.Option("--org", help="The group's organisation, when several "
+                                                                 "have a group of that name.")] = None) -> None:
     """Send the group's prompt now (whatever the hour or day; snoozes and opt-outs still hold)."""
     from scheduler.nudges import send_nudge
     from storage.groups import members
@@ -47,7 +49,7 @@ def nudge_send(name: str, dm: Annotated[bool, typer.Option("--dm", help="DM ever
     runtime = common.runtime()
     settings, db = runtime.settings, runtime.db
     with db.session() as session:
-        group = common.group(session, name)
+        group = common.group(session, name, org)
         platforms = {p.platform for p in members(session, group.id)} | {
             p for p, c in (("slack", group.slack_channel), ("teams", group.teams_conversation)) if c}
     outcome = send_nudge(db, settings, group.id, now=runtime.clock.now(), manual=True, dm=dm)

@@ -121,6 +121,7 @@ def scheduler(
     if once:
         service.keep_lease()  # and, once the lease is taken, catch up on what is due
         service.run_reminders()
+        service.run_challenges()
         service.tick()
         runtime.close()
         return

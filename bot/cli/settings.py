@@ -12,7 +12,7 @@ import typer
 from bot.cli import common
 
 settings_app = typer.Typer(help="An organisation's settings.", no_args_is_help=True)
-OrganisationOption = Annotated[str | None, typer.Option("--organisation", help="The organisation's key "
+OrganisationOption = Annotated[str | None, typer.Option("--organisation", "--org", help="The organisation's key "
                                                                               "(default: IDESLUSS_ORGANISATION).")]
 SETTINGS = {"anonymous-ideas": "anonymous_ideas"}
 ON, OFF = ("on", "yes", "true", "1", "på", "ja"), ("off", "no", "false", "0", "av", "nej")

@@ -14,7 +14,7 @@ ROLE_ORDER = ("coach", "admin", "manager")
 
 def acting_role(ctx: Context) -> str:
     """The role `ctx.person` acts in: coach, admin, manager, or employee (everyone)."""
-    held = roles_of(ctx.session, ctx.person)
+    held = roles_of(ctx.session, ctx.person, org_id=ctx.org.id)  # the organisation acted in (a partner's too)
     return next((role for role in ROLE_ORDER if role in held), "employee")
 
 

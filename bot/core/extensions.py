@@ -7,7 +7,7 @@ the use cases closed to edits for every new feature.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -15,7 +15,7 @@ from typing import Any
 from sqlmodel import Session
 
 from bot.core.context import Context, Origin
-from bot.core.replies import Reply
+from bot.core.replies import FormField, Reply
 from storage.models import Comment, Idea, StageChange
 
 # word (casefolded, NFC) -> handler(ctx, rest of the text) -> Reply, or None to capture the text as an idea
@@ -39,6 +39,20 @@ def command(*words: str) -> Callable[[CommandHandler], CommandHandler]:
 
     return decorate
 
+
+# A submitted form that is not the idea form, by the first part of the context the form carried ("challenge-form",
+# "spread-form"): handler(ctx, values, origin, context) -> Reply.
+FormHandler = Callable[[Context, Mapping[str, object], Origin | None, str], Reply]
+FORMS: dict[str, FormHandler] = {}
+
+# Fields a feature adds to the form for a new idea: provider(ctx, form context) -> fields. Their submitted values
+# reach the capture enrichers in `Origin.fields`.
+IdeaFormFields = Callable[[Context, str], list[FormField]]
+IDEA_FORM_FIELDS: list[IdeaFormFields] = []
+
+# Called with (ctx, idea, reply) when an idea is shown: a feature adds its fields and buttons to the reply.
+IdeaView = Callable[[Context, Idea, Reply], None]
+IDEA_VIEWS: list[IdeaView] = []
 
 # A reply in a thread that is not an idea's: handler(ctx, text, thread_ref, origin) -> Reply, or None if the
 # thread is not theirs (pilot groups answer their nudges this way).
@@ -105,6 +119,8 @@ FEATURE_MODULES: list[str] = [
     "bot.core.statistics",  # /idé statistik: the programme's figures (issue 9)
     "bot.core.anonymity",  # /idé anonym, "Visa idégivare" (issue 10)
     "bot.core.consent",  # asking before a name is shown more widely (issue 10)
+    "bot.core.challenges",  # challenges (utmaningar), shared with partners (issue 11)
+    "bot.core.spreading",  # spreading implemented ideas, adoptions (issue 11)
 ]
 
 

@@ -94,34 +94,49 @@ def deadline_note(due: date | None, today: date, lang: str) -> str:
 
 
 def queue(ctx: Context) -> Reply:
-    """The ideas waiting for the caller's first feedback: theirs, then nobody's, oldest deadline first; each
-    line with a menu that acts in one step."""
-    if not ideas.is_coach(ctx):
+    """The ideas waiting for the caller's first feedback in every organisation they coach (their own, and each
+    partner where they hold the role): theirs, then nobody's, oldest deadline first; each line with a menu that
+    acts in one step. With several organisations each line says whose idea it is ("Aneby #12")."""
+    from bot.core import orgs
+
+    served = orgs.served(ctx.session, ctx, ("coach", "admin"))
+    if not served:
         return views.error(ctx.lang, "queue.not_coach")
-    found = store.queue(ctx.session, ctx.org.id, ctx.person.id, limit=QUEUE_LIMIT + 1)
+    today = ideas.local_today(ctx)
+    found: list[tuple[object, Idea]] = []
+    for org in served:
+        found += [(org, idea) for idea in store.queue(ctx.session, org.id, ctx.person.id, limit=QUEUE_LIMIT + 1)]
+    found.sort(key=lambda pair: (pair[1].owner_id is None, pair[1].feedback_due is None,
+                                 pair[1].feedback_due or today, pair[1].created_at))
     shown = found[:QUEUE_LIMIT]
     title = t(ctx.lang, "queue.title")
     if not shown:
         return Reply(ReplyKind.LIST, t(ctx.lang, "queue.empty"), title=title, locale=ctx.lang)
-    today = ideas.local_today(ctx)
-    people = {p.id: p for p in _people(ctx, {i.author_id for i in shown} | {i.owner_id for i in shown if i.owner_id})}
-    coaches = store.coaches(ctx.session, ctx.org.id)
-    votes = idea_store.vote_count(ctx.session, [i.id for i in shown])
+    ideas_shown = [idea for _, idea in shown]
+    people = {p.id: p for p in _people(ctx, {i.author_id for i in ideas_shown}
+                                       | {i.owner_id for i in ideas_shown if i.owner_id})}
+    coaches = {org.id: store.coaches(ctx.session, org.id) for org in served}
+    votes = idea_store.vote_count(ctx.session, [i.id for i in ideas_shown])
+    home = ctx.home_org
     lines = []
-    for idea in shown:
+    for org, idea in shown:
         line = views.idea_line(idea, ctx.lang, author=people.get(idea.author_id), votes=votes.get(idea.id, 0))
         owner = people.get(idea.owner_id) if idea.owner_id else None
         who = views.display_name(owner) if owner else t(ctx.lang, "queue.unassigned")
         line.note = f"{deadline_note(idea.feedback_due, today, ctx.lang)} · {who}"
-        line.menu = _menu(ctx, idea, coaches)
+        # A partner's idea is named `aneby#12` in its menu, so a choice acts on that idea, never one at home.
+        ref = str(idea.number) if org.id == home.id else orgs.ref(org, idea.number)
+        line.menu = _menu(ctx, idea, coaches[org.id], ref)
+        if len(served) > 1:
+            line.organisation = orgs.label(org)
         lines.append(line)
     text = t(ctx.lang, "queue.one") if len(found) == 1 else t(ctx.lang, "queue.text", count=len(found))
     return Reply(ReplyKind.LIST, text, title=title, ideas=lines, locale=ctx.lang,
                  buttons=[Button(t(ctx.lang, "button.all"), ActionId.LIST_ALL, "")])
 
 
-def _menu(ctx: Context, idea: Idea, coaches: list[Person]) -> Select:
-    lang, number = ctx.lang, str(idea.number)
+def _menu(ctx: Context, idea: Idea, coaches: list[Person], number: str) -> Select:
+    lang = ctx.lang
     options = [Option(t(lang, "button.ask"), f"{ActionId.ASK}|{number}"),
                Option(t(lang, "button.comment"), f"{ActionId.COMMENT}|{number}")]
     if idea.owner_id != ctx.person.id:

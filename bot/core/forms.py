@@ -10,8 +10,9 @@ from dataclasses import replace
 
 from bot.core import ideas, views
 from bot.core.context import Context, Origin
+from bot.core.extensions import IDEA_FORM_FIELDS
 from bot.core.i18n import t
-from bot.core.replies import Reply, ReplyKind
+from bot.core.replies import Form, FormField, Reply, ReplyKind
 from storage import guided
 from storage import ideas as store
 from storage.text import clean_text
@@ -24,6 +25,21 @@ _CANCEL = {"avbryt", "cancel", "stopp", "stop"}
 _SKIP = {"hoppa över", "hoppa", "skip", "-", "vet inte", "nej", "no"}
 
 
+def _extra_fields(ctx: Context, context: str, values: Mapping[str, object] | None = None) -> list[FormField]:
+    """Fields features add to a new idea's form (the challenge it answers), filled from `values` when given."""
+    fields = [f for provide in IDEA_FORM_FIELDS for f in provide(ctx, context)]
+    for f in fields:
+        if values is not None and values.get(f.name) not in (None, ""):
+            f.value = str(values[f.name])
+    return fields
+
+
+def _with_extras(ctx: Context, form: Form, context: str, values: Mapping[str, object] | None = None) -> Form:
+    if form.idea_number is None:
+        form.fields += _extra_fields(ctx, context, values)
+    return form
+
+
 def open_form(ctx: Context, idea_number: int | None = None, context: str = "") -> Reply:
     idea = None
     if idea_number is not None:
@@ -31,8 +47,8 @@ def open_form(ctx: Context, idea_number: int | None = None, context: str = "") -
         if isinstance(found, Reply):
             return found
         idea = found
-    form = views.idea_form(ctx.lang, idea=idea, max_length=ctx.max_length, context=context,
-                           anonymous_allowed=ctx.org.anonymous_ideas)
+    form = _with_extras(ctx, views.idea_form(ctx.lang, idea=idea, max_length=ctx.max_length, context=context,
+                                             anonymous_allowed=ctx.org.anonymous_ideas), context)
     return Reply(ReplyKind.OPEN_FORM, form.title, form=form, idea_number=idea_number, locale=ctx.lang)
 
 
@@ -71,14 +87,17 @@ def submit_form(ctx: Context, values: Mapping[str, object], origin: Origin | Non
         form = views.idea_form(ctx.lang, values=cleaned, max_length=ctx.max_length, context=context,
                                anonymous_allowed=ctx.org.anonymous_ideas)
         form.idea_number = idea_number
+        _with_extras(ctx, form, context, values)
         return Reply(ReplyKind.ERROR, "; ".join(errors.values()), form=form, errors=errors, idea_number=idea_number,
                      locale=ctx.lang)
     if existing is not None:
         store.update_details(ctx.session, existing, now=ctx.now, **{k: cleaned[k] for k in FORM_KEYS})
         return Reply(ReplyKind.INFO, t(ctx.lang, "details.saved", number=idea_number), idea_number=idea_number,
                      locale=ctx.lang)
-    if context:
-        origin = replace(origin or Origin(), context=context)
+    extras = {f.name: str(values[f.name]).strip() for f in _extra_fields(ctx, context)
+              if values.get(f.name) not in (None, "", False)}
+    if context or extras:
+        origin = replace(origin or Origin(), context=context, fields=extras)
     return ideas.capture(ctx, str(cleaned["text"]), origin, title=str(cleaned["title"]) or None,
                          problem=str(cleaned["problem"]) or None, benefit=str(cleaned["benefit"]) or None,
                          unit=str(cleaned["unit"]) or None, anonymous=bool(cleaned["anonymous"]))

@@ -24,6 +24,9 @@ COMMAND_WORDS: dict[str, str] = {
 # How a chat message may start when it is meant for the bot: "/idé", "idé:", "idea", and the NFD spelling.
 _PREFIX = re.compile(r"^\s*/?(?:idé|idea|ide)(?=$|[\s:,.!-])[\s:,.!-]*", re.IGNORECASE)
 _NUMBER = re.compile(r"^(?:#|nr\.?|no\.?)?(\d{1,9})$", re.IGNORECASE)
+# Another organisation's idea, as a shared coach writes it: `aneby#12` (or `Aneby #12`, two words).
+_ORG_NUMBER = re.compile(r"^([^\W_][\w-]{0,99})#(\d{1,9})$")
+_HASH_NUMBER = re.compile(r"^#(\d{1,9})$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +37,7 @@ class Command:
     stage: str | None = None
     stage_word: str | None = None  # status with an unknown stage: what was written
     extra: dict[str, str] = field(default_factory=dict)
+    org: str | None = None  # show/status/undo of another organisation's idea: the organisation as written
 
 
 def strip_prefix(text: str) -> str | None:
@@ -47,6 +51,27 @@ def strip_prefix(text: str) -> str | None:
 def parse_number(token: str) -> int | None:
     match = _NUMBER.match(token.strip())
     return int(match.group(1)) if match else None
+
+
+def parse_idea_ref(token: str) -> tuple[str | None, int] | None:
+    """`12`, `#12`, `nr 12` -> (None, 12); `aneby#12` -> ("aneby", 12); anything else None."""
+    number = parse_number(token)
+    if number is not None:
+        return None, number
+    match = _ORG_NUMBER.match(token.strip())
+    return (match.group(1), int(match.group(2))) if match else None
+
+
+def _ref(words: list[str]) -> tuple[str | None, int, int] | None:
+    """The idea named by the first word(s): (organisation as written or None, number, words used)."""
+    if not words:
+        return None
+    single = parse_idea_ref(words[0])
+    if single is not None:
+        return single[0], single[1], 1
+    if len(words) >= 2 and (match := _HASH_NUMBER.match(words[1])) and parse_number(words[0]) is None:
+        return words[0], int(match.group(1)), 2  # "Aneby #12", as an idea is labelled
+    return None
 
 
 def parse(text: str) -> Command:
@@ -68,24 +93,25 @@ def parse(text: str) -> Command:
     if name in ("show", "undo"):
         if not rest:
             return Command("usage", extra={"usage": name})
-        number = parse_number(rest[0])
-        if number is None or len(rest) > 1:
+        ref = _ref(rest)
+        if ref is None or len(rest) > ref[2]:
             return Command("capture", text)
-        return Command(name, number=number)
+        return Command(name, number=ref[1], org=ref[0])
     # status <nr> <stage words> [comment]
     if not rest:
         return Command("usage", extra={"usage": "status"})
-    number = parse_number(rest[0])
-    if number is None:
+    ref = _ref(rest)
+    if ref is None:
         return Command("capture", text)
-    if len(rest) < 2:
+    org, number, taken = ref
+    if len(rest) < taken + 1:
         return Command("usage", extra={"usage": "status"})
-    matched = match_stage(rest[1:])
+    matched = match_stage(rest[taken:])
     if matched is None:
-        return Command("status", number=number, stage=None, stage_word=rest[1])
+        return Command("status", number=number, stage=None, stage_word=rest[taken], org=org)
     code, used = matched
-    comment = " ".join(rest[1 + used:]).lstrip("–-: ").strip()
-    return Command("status", comment, number=number, stage=code)
+    comment = " ".join(rest[taken + used:]).lstrip("–-: ").strip()
+    return Command("status", comment, number=number, stage=code, org=org)
 
 
 def make_title(text: str, limit: int = 120) -> str:

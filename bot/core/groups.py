@@ -108,7 +108,7 @@ def group_command(ctx: Context, rest: str) -> Reply | None:
     args = words[1:]
     if verb not in VERBS:
         return None  # "/idé grupp träning för äldre" is an idea, not a command
-    if not has_role(ctx.session, ctx.person, "admin"):
+    if not has_role(ctx.session, ctx.person, "admin", org_id=ctx.org.id):
         return _error(ctx, "group.not_admin")
     if verb in ("lista", "list"):
         return _list(ctx)

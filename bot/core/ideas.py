@@ -10,7 +10,7 @@ from sqlmodel import col, select
 from bot.core import links, ownership, views
 from bot.core.audit import acting_role, record_act
 from bot.core.context import Context, Origin
-from bot.core.extensions import AFTER_CAPTURE, AFTER_COMMENT, CAPTURE_ENRICHERS, STAGE_CHANGED
+from bot.core.extensions import AFTER_CAPTURE, AFTER_COMMENT, CAPTURE_ENRICHERS, IDEA_VIEWS, STAGE_CHANGED
 from bot.core.feedback_text import long_date_year
 from bot.core.grammar import make_title
 from bot.core.i18n import language, t
@@ -19,7 +19,8 @@ from bot.core.stages import BY_CODE, stage_label
 from storage import audit, outbox
 from storage import feedback as feedback_store
 from storage import ideas as store
-from storage.models import Idea, Person
+from storage.models import Idea, Organisation, Person
+from storage.orgs import label as org_label
 from storage.people import has_role
 from storage.text import clean_text
 
@@ -27,7 +28,8 @@ CAPTURED = "captured"  # the event `Core` reports (metrics) once a new idea's tr
 
 
 def is_coach(ctx: Context) -> bool:
-    return has_role(ctx.session, ctx.person, "coach", "admin")
+    """A coach (or admin) of the organisation the request acts in."""
+    return has_role(ctx.session, ctx.person, "coach", "admin", org_id=ctx.org.id)
 
 
 def local_today(ctx: Context):  # type: ignore[no-untyped-def]
@@ -36,7 +38,7 @@ def local_today(ctx: Context):  # type: ignore[no-untyped-def]
 
 def in_project_group(ctx: Context, idea: Idea) -> bool:
     """The people who may learn who an anonymous idea's author is: its responsible coach and the admins."""
-    return idea.owner_id == ctx.person.id or has_role(ctx.session, ctx.person, "admin")
+    return idea.owner_id == ctx.person.id or has_role(ctx.session, ctx.person, "admin", org_id=ctx.org.id)
 
 
 def anonymity_refused(ctx: Context, origin: Origin | None) -> Reply | None:
@@ -75,7 +77,7 @@ def capture(ctx: Context, text: str, origin: Origin | None, *, title: str | None
         title=clean_text(title) or make_title(text), text=text, source=ctx.person.platform, problem=problem,
         benefit=benefit, unit=unit, anonymous=anonymous, source_link=origin.link, source_channel=origin.channel,
         source_message_ref=origin.message_ref, original_author=origin.original_author, dedup_key=origin.dedup_key,
-        group_id=origin.group_id, nudge_id=origin.nudge_id,
+        group_id=origin.group_id, nudge_id=origin.nudge_id, challenge_id=origin.challenge_id,
     )
     idea, created = store.capture_idea(ctx.session, ctx.org, ctx.person, new, now=ctx.now)
     if created:
@@ -88,6 +90,8 @@ def capture(ctx: Context, text: str, origin: Origin | None, *, title: str | None
     reply = views.captured(idea, similar, ctx.lang, again=not created)
     for hook in AFTER_CAPTURE:
         hook(ctx, idea, reply, created)
+    for extend in IDEA_VIEWS:  # features add what they know about it (the challenge it answers)
+        extend(ctx, idea, reply)
     return reply
 
 
@@ -139,6 +143,23 @@ def search(ctx: Context, query: str) -> Reply:
                  ideas=_lines_with_authors(ctx, ideas), locale=ctx.lang)
 
 
+def _lines_of(ctx: Context, organisations: list[Organisation], fetch) -> list[IdeaLine]:  # type: ignore[no-untyped-def]
+    """Idea lines of one or several organisations; with several, each line carries its organisation. One query
+    per organisation for its ideas, then one for all their authors and one for all their votes."""
+    found = [(org, fetch(org)) for org in organisations]
+    every = [idea for _, ideas in found for idea in ideas]
+    authors = {p.id: p for p in _people(ctx, {i.author_id for i in every})}
+    votes = store.vote_count(ctx.session, [i.id for i in every])
+    lines: list[IdeaLine] = []
+    for org, ideas in found:
+        for idea in ideas:
+            line = views.idea_line(idea, ctx.lang, author=authors.get(idea.author_id), votes=votes.get(idea.id, 0))
+            if len(organisations) > 1:
+                line.organisation = org_label(org)
+            lines.append(line)
+    return lines
+
+
 def show(ctx: Context, number: int) -> Reply:
     found = find(ctx, number)
     if isinstance(found, Reply):
@@ -148,16 +169,19 @@ def show(ctx: Context, number: int) -> Reply:
     coach = is_coach(ctx)
     owner = ctx.session.get(Person, found.owner_id) if found.owner_id else None
     promised = long_date_year(found.feedback_due, ctx.lang, local_today(ctx)) if found.feedback_due else None
-    return views.idea_detail(found, ctx.lang, author=author, votes=votes,
+    reply = views.idea_detail(found, ctx.lang, author=author, votes=votes,
                              history=store.stage_history(ctx.session, found),
                              comments=store.comments_for(ctx.session, found), is_coach=coach, owner=owner,
                              promised=promised, viewer_id=ctx.person.id,
                              coaches=feedback_store.coaches(ctx.session, ctx.org.id) if coach else (),
                              can_reveal=found.anonymous and in_project_group(ctx, found))
+    for extend in IDEA_VIEWS:  # features add what they know about the idea (its challenge, where it spread)
+        extend(ctx, found, reply)
+    return reply
 
 
 def is_coach_or_manager(ctx: Context) -> bool:
-    return has_role(ctx.session, ctx.person, "coach", "admin", "manager")
+    return has_role(ctx.session, ctx.person, "coach", "admin", "manager", org_id=ctx.org.id)
 
 
 def request_info(ctx: Context, number: int) -> Reply:
@@ -167,14 +191,14 @@ def request_info(ctx: Context, number: int) -> Reply:
     return set_stage(ctx, number, "needs_info", allowed=True)
 
 
-def recent(ctx: Context) -> Reply:
-    """"Visa alla": the organisation's newest ideas for coaches and managers, one's own for others."""
-    if not is_coach_or_manager(ctx):
+def recent(ctx: Context, organisations: list[Organisation] | None = None) -> Reply:
+    """"Visa alla": the newest ideas of each organisation the coach or manager serves, one's own for others."""
+    organisations = organisations if organisations is not None else ([ctx.org] if is_coach_or_manager(ctx) else [])
+    if not organisations:
         return own_ideas(ctx)
-    found = store.recent_ideas(ctx.session, ctx.org.id, limit=50)
-    text = t(ctx.lang, "recent.text", count=len(found)) if found else t(ctx.lang, "recent.empty")
-    return Reply(ReplyKind.LIST, text, title=t(ctx.lang, "recent.title"), ideas=_lines_with_authors(ctx, found),
-                 locale=ctx.lang)
+    lines = _lines_of(ctx, organisations, lambda org: store.recent_ideas(ctx.session, org.id, limit=50))
+    text = t(ctx.lang, "recent.text", count=len(lines)) if lines else t(ctx.lang, "recent.empty")
+    return Reply(ReplyKind.LIST, text, title=t(ctx.lang, "recent.title"), ideas=lines, locale=ctx.lang)
 
 
 def set_stage(ctx: Context, number: int, stage: str | None, comment: str = "", *, stage_word: str | None = None,

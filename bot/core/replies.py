@@ -45,6 +45,10 @@ class ActionId(StrEnum):
     REVEAL_AUTHOR = "idea.reveal_author"  # value: idea number; "Visa idégivare" (responsible coach, admins)
     NAME_CONSENT_YES = "idea.name_yes"  # value: idea number; the author lets their name be shown more widely
     NAME_CONSENT_NO = "idea.name_no"  # value: idea number
+    CHALLENGE_NEW = "challenge.new"  # value: ""; opens the challenge form (managers, admins)
+    CHALLENGE_SHOW = "challenge.show"  # value: challenge number
+    SPREAD_OFFER = "idea.spread"  # value: idea number; opens the spreading form (coaches, an implemented idea)
+    SPREAD_ADOPT = "spread.adopt"  # value: "<offer id>:<target>"; "Vi vill testa"
 
 
 @dataclass(slots=True)
@@ -92,6 +96,12 @@ class IdeaLine:
     votes: int = 0
     note: str | None = None  # e.g. "3 arbetsdagar kvar · Cecilia" in the coach's queue
     menu: Select | None = None  # acting on this idea in one step (the queue's lines)
+    organisation: str | None = None  # "Aneby": set wherever the reader works on several organisations' ideas
+
+    @property
+    def label(self) -> str:
+        """"#12", or "Aneby #12" when the line carries its organisation."""
+        return f"{self.organisation} #{self.number}" if self.organisation else f"#{self.number}"
 
 
 @dataclass(slots=True)
@@ -116,13 +126,14 @@ class Chart:
 class FormField:
     """A field of the idea form. `name` is the key the form submission uses."""
 
-    name: str  # title | text | problem | benefit | unit | anonymous
+    name: str  # title | text | problem | benefit | unit | anonymous | challenge | …
     label: str
-    kind: str = "text"  # text | multiline | checkbox
+    kind: str = "text"  # text | multiline | checkbox | choice (one of `options`) | date (YYYY-MM-DD)
     required: bool = False
     max_length: int | None = None
     value: str | None = None
     placeholder: str | None = None
+    options: list[Option] = field(default_factory=list)  # the choices of a `choice` field
 
 
 @dataclass(slots=True)
@@ -155,6 +166,9 @@ class Reply:
     # Only the person who asked may read this reply (an anonymous idea's author, revealed): an adapter never
     # puts it where others can see it (a card shared in a channel shows it to the presser alone).
     private: bool = False
+    # The key of the organisation whose idea `idea_number` is, when it is not the reader's own (a shared coach
+    # working on a partner's idea): the message that shows it stands for that organisation's idea.
+    idea_org: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -172,7 +186,8 @@ class Reply:
         form = data.get("form")
         if form is not None:
             form = dict(form)
-            form["fields"] = [FormField(**f) for f in form.get("fields", [])]
+            form["fields"] = [FormField(**{**f, "options": [Option(**o) for o in f.get("options", [])]})
+                              for f in form.get("fields", [])]
             data["form"] = Form(**form)
         return cls(**data)
 
@@ -192,7 +207,7 @@ class Reply:
         for i in self.ideas:
             who = f" – {i.author}" if i.author else ""
             note = f" · {i.note}" if i.note else ""
-            lines.append(f"  #{i.number} {i.title} [{i.stage_label}]{who}{note}")
+            lines.append(f"  {i.label} {i.title} [{i.stage_label}]{who}{note}")
         for name, message in self.errors.items():
             lines.append(f"  {name}: {message}")
         return "\n".join(lines)

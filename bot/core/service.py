@@ -11,24 +11,32 @@ from sqlmodel import Session
 
 from bot.config import Settings
 from bot.core import forms as idea_forms
-from bot.core import ideas, links, views
+from bot.core import (
+    ideas,
+    links,
+    orgs,
+    samverkan_text,  # noqa: F401 - registers the text about organisations
+    views,
+)
 from bot.core.clock import Clock
 from bot.core.context import Actor, Context, Origin
 from bot.core.extensions import (
     ACTIONS,
     COMMANDS,
+    FORMS,
     MESSAGE_HANDLERS,
     REACTION_HANDLERS,
     THREAD_HANDLERS,
     form_handler,
     load_features,
 )
-from bot.core.grammar import Command, parse, parse_number, strip_prefix
+from bot.core.grammar import Command, parse, parse_idea_ref, parse_number, strip_prefix
 from bot.core.i18n import language, t
 from bot.core.replies import ActionId, Reply, ReplyKind
 from storage import ideas as store
 from storage.db import Database, is_transient
-from storage.people import get_or_create_org, get_or_create_person
+from storage.models import Idea
+from storage.people import get_or_create_person
 from storage.text import nfc
 
 log = logging.getLogger(__name__)
@@ -38,13 +46,18 @@ F = TypeVar("F")
 # Actions whose answer is the idea as it is after the change.
 SHOW_AFTER = frozenset({ActionId.SET_STAGE, ActionId.REQUEST_INFO, ActionId.TAKE_OWNERSHIP, ActionId.VOTE,
                         ActionId.HANDOVER})
+# Actions whose value starts with an idea: `12`, or `aneby#12` for a partner's idea (a shared coach's buttons).
+IDEA_ACTIONS = frozenset({ActionId.SHOW, ActionId.UNDO, ActionId.VOTE, ActionId.ADD_DETAILS, ActionId.SET_STAGE,
+                          ActionId.REQUEST_INFO, ActionId.TAKE_OWNERSHIP, ActionId.SPREAD_OFFER, ActionId.ASK,
+                          ActionId.COMMENT, ActionId.HANDOVER, ActionId.REVEAL_AUTHOR})
 
-LOCAL_ORG = "local"
+LOCAL_ORG = orgs.LOCAL_ORG
 
 
 def org_key_for(platform: str, settings: Settings) -> str:
-    """The shell has its own organisation; every Slack workspace and Teams tenant shares the configured one."""
-    return LOCAL_ORG if platform == "shell" else settings.organisation
+    """The organisation of a platform while no workspace or tenant is connected: the shell has its own, every
+    Slack workspace and Teams tenant shares the configured one (see bot.core.orgs for the whole rule)."""
+    return orgs.default_org_key(platform, settings)
 
 
 class Core:
@@ -60,23 +73,41 @@ class Core:
 
     # -- plumbing ---------------------------------------------------------------------------------------
 
-    def org_key(self, actor: Actor) -> str:
-        return org_key_for(actor.platform, self.settings)
-
     def default_lang(self, actor: Actor | None = None) -> str:
         return language(actor.locale if actor else None, language(self.settings.default_locale))
 
     @contextmanager
     def context(self, actor: Actor, *, forms: bool = False) -> Iterator[Context]:
+        """One request's transaction in the organisation of its workspace or tenant (bot.core.orgs.resolve).
+        Raises orgs.Unconnected, before anything is written, for a workspace connected to no organisation."""
         now = self.clock.now()
         with self.db.session() as session:
-            org = get_or_create_org(session, self.org_key(actor), self.settings.organisation_name or None, now=now)
+            org = orgs.resolve(session, actor, self.settings, now=now)
+            if org is None:
+                raise orgs.Unconnected(actor.platform, actor.workspace)
             person = get_or_create_person(session, org, actor.platform, actor.user_id, workspace=actor.workspace,
                                           display_name=actor.display_name, locale=actor.locale,
                                           timezone=actor.timezone, now=now)
-            lang = language(actor.locale or person.locale, language(self.settings.default_locale))
-            yield Context(session, org, person, lang, self.settings.max_idea_length, now, forms, self.settings.timezone,
+            if person.org_id != org.id:  # a person belongs to the organisation of the workspace they write from
+                person.org_id = org.id  # type: ignore[assignment]
+                session.add(person)
+            lang = language(actor.locale or person.locale, language(org.locale or self.settings.default_locale))
+            yield Context(session, org, person, lang, self.settings.max_idea_length, now, forms,
+                          org.timezone or self.settings.timezone, home=org,
                           headcount=self.settings.headcount)
+
+    def serves(self, actor: Actor, *, connected_only: bool = False) -> bool:
+        """Whether the workspace or tenant the actor writes from belongs to an organisation (reads only): an
+        adapter asks before it keeps anything of its own about a request (Teams' conversation references).
+        `connected_only`: by a connection of its own, not by the single-organisation fallback."""
+        return self._session(lambda session: orgs.is_served(session, actor, connected_only=connected_only),
+                             not connected_only, actor.platform)
+
+    def _unconnected(self, actor: Actor, error: orgs.Unconnected) -> Reply:
+        log.warning("request from a %s workspace connected to no organisation: %s", error.platform, error.workspace,
+                    extra={"platform": error.platform, "workspace": error.workspace})
+        lang = self.default_lang(actor)
+        return Reply(ReplyKind.ERROR, t(lang, "org.unconnected"), locale=lang)
 
     def _attempt(self, run: Callable[[], T], failed: Callable[[], F], platform: str) -> T | F:
         """The one error path of every public method: a transient database failure (deadlock, lock timeout)
@@ -95,9 +126,12 @@ class Core:
     def _run(self, actor: Actor, work: Callable[[Context], T], *, forms: bool = False) -> T | Reply:
         """Run a use case in one transaction; any failure becomes a polite reply, never a traceback in chat."""
 
-        def run() -> T:
-            with self.context(actor, forms=forms) as ctx:
-                result = work(ctx)
+        def run() -> T | Reply:
+            try:
+                with self.context(actor, forms=forms) as ctx:
+                    result = work(ctx)
+            except orgs.Unconnected as error:  # nothing was written: say so, politely
+                return self._unconnected(actor, error)
             for event in ctx.events:  # committed: now it happened
                 for observer in self.observers:
                     observer(event, actor.platform)
@@ -151,7 +185,10 @@ class Core:
     def _in_thread(self, ctx: Context, text: str, thread_ref: str, origin: Origin) -> Reply | None:
         idea = store.idea_for_message(ctx.session, ctx.person.platform, origin.channel or "", thread_ref)
         if idea is not None:
-            return ideas.comment(ctx, idea.number, text, origin)
+            target = self._idea_context(ctx, idea)
+            if target is None:
+                return None  # another organisation's idea, for someone with no part in it: not a comment
+            return self._label(target, ideas.comment(target, idea.number, text, origin))
         for handler in THREAD_HANDLERS:
             reply = handler(ctx, text, thread_ref, origin)
             if reply is not None:
@@ -189,15 +226,59 @@ class Core:
             case "search":
                 return ideas.search(ctx, cmd.text)
             case "show":
-                return ideas.show(ctx, cmd.number or 0)
+                return self._on_idea(ctx, cmd.org, cmd.number or 0, ideas.show)
             case "status":
-                return ideas.set_stage(ctx, cmd.number or 0, cmd.stage, cmd.text, stage_word=cmd.stage_word)
+                return self._on_idea(ctx, cmd.org, cmd.number or 0, lambda c, n: ideas.set_stage(
+                    c, n, cmd.stage, cmd.text, stage_word=cmd.stage_word))
             case "undo":
-                return ideas.withdraw(ctx, cmd.number or 0)
+                return self._on_idea(ctx, cmd.org, cmd.number or 0, ideas.withdraw)
             case "usage":
                 return Reply(ReplyKind.HELP, t(ctx.lang, f"usage.{cmd.extra['usage']}"), locale=ctx.lang)
             case _:
                 return self._help(ctx)
+
+    # -- ideas of other organisations --------------------------------------------------------------------------
+
+    def _on_idea(self, ctx: Context, written_org: str | None, number: int, use: Callable[[Context, int], Reply]
+                 ) -> Reply:
+        """Run `use` on idea `number` of the organisation as written (`aneby#12`), or of the request's own."""
+        target = ctx if written_org is None else orgs.partner_context(ctx, written_org)
+        if target is None:  # an organisation that does not exist or is none of theirs: as for an unknown number
+            return views.error(ctx.lang, "error.unknown_ref", ref=f"{written_org}#{number}")
+        return self._label(target, use(target, number))
+
+    def _idea_context(self, ctx: Context, idea: Idea) -> Context | None:
+        """The context to act on a stored idea in: the request's own, or a partner's the person has a role in."""
+        if idea.org_id == ctx.org.id:
+            return ctx
+        org = next((o for o in orgs.served(ctx.session, ctx) if o.id == idea.org_id), None)
+        return orgs.acting_in(ctx, org) if org is not None else None
+
+    def _label(self, ctx: Context, reply: Reply) -> Reply:
+        """An answer about one idea, with its organisation beside the number when that could be ambiguous: always
+        for a partner's idea (whose buttons then name it), and for the person's own organisation's ideas when they
+        work on several organisations' ideas."""
+        foreign = ctx.org.id != ctx.home_org.id
+        if reply.idea_number is None and not reply.ideas:
+            return reply
+        if foreign:
+            reply.idea_org = ctx.org.key
+            return orgs.labelled(reply, ctx.org, qualify_buttons=True)
+        if orgs.serves_several(ctx):
+            return orgs.labelled(reply, ctx.org, qualify_buttons=False)
+        return reply
+
+    def _action_target(self, ctx: Context, action_id: str, value: str) -> tuple[Context | None, str]:
+        """For a button on an idea: the context its value names (`aneby#12:pilot`) and the value without the
+        organisation (`12:pilot`)."""
+        if action_id not in IDEA_ACTIONS or not value:
+            return ctx, value
+        head, sep, tail = value.partition(":")
+        parsed = parse_idea_ref(head)
+        if parsed is None or parsed[0] is None:
+            return ctx, value
+        written, number = parsed
+        return orgs.partner_context(ctx, written), f"{number}{sep}{tail}"
 
     def _help(self, ctx: Context) -> Reply:
         return Reply(ReplyKind.HELP, t(ctx.lang, "help.text", stages=views.stage_names(ctx.lang)),
@@ -215,13 +296,17 @@ class Core:
                 action_id = ""
 
         def work(ctx: Context) -> Reply:
-            reply = self._action(ctx, action_id, value)
+            ctx.origin = origin
+            target, plain_value = self._action_target(ctx, action_id, value)
+            if target is None:
+                return views.error(ctx.lang, "error.unknown_ref", ref=value.split(":", 1)[0])
+            reply = self._action(target, action_id, plain_value)
             if action_id in SHOW_AFTER and reply.kind is ReplyKind.INFO and reply.idea_number is not None:
-                shown = ideas.show(ctx, reply.idea_number)
+                shown = ideas.show(target, reply.idea_number)
                 if shown.kind is ReplyKind.IDEA:
                     shown.notice = reply.text
-                    return shown
-            return reply
+                    reply = shown
+            return self._label(target, reply) if action_id in IDEA_ACTIONS else reply
 
         return self._run(actor, work, forms=True)
 
@@ -246,7 +331,7 @@ class Core:
             case ActionId.TAKE_OWNERSHIP:
                 return ideas.take_ownership(ctx, number or 0)
             case ActionId.LIST_ALL:
-                return ideas.recent(ctx)
+                return ideas.recent(ctx, orgs.served(ctx.session, ctx, ("coach", "admin", "manager")))
         handler = ACTIONS.get(action_id)
         reply = handler(ctx, action_id, value) if handler else None
         return reply or views.error(ctx.lang, "error.not_allowed")
@@ -256,11 +341,19 @@ class Core:
 
     def submit_form(self, actor: Actor, values: Mapping[str, object], origin: Origin | None = None, *,
                     idea_number: int | None = None, context: str = "") -> Reply:
-        handler = form_handler(context)
-        if handler is not None:  # a feature's own form (a question to the author, a reason for declining)
-            return self._run(actor, lambda ctx: handler(ctx, dict(values), context), forms=True)
-        return self._run(actor, lambda ctx: idea_forms.submit_form(ctx, values, origin, idea_number=idea_number,
-                                                              context=context), forms=True)
+        """A submitted form: the idea form, or a feature's form (a question to the author, a reason for declining,
+        the challenge form, the spreading form), told apart by the context the form carried."""
+
+        def work(ctx: Context) -> Reply:
+            own = form_handler(context)
+            if own is not None:  # FORM_HANDLERS: one-field forms, by context prefix
+                return own(ctx, dict(values), context)
+            handler = FORMS.get(context.split(":", 1)[0]) if context and idea_number is None else None
+            if handler is not None:
+                return handler(ctx, values, origin, context)
+            return idea_forms.submit_form(ctx, values, origin, idea_number=idea_number, context=context)
+
+        return self._run(actor, work, forms=True)
 
     # -- votes, comments, views ---------------------------------------------------------------------------
 
@@ -274,8 +367,11 @@ class Core:
         def work(ctx: Context) -> bool:
             idea = store.idea_for_message(ctx.session, actor.platform, channel, message_ref)
             if idea is not None:
+                target = self._idea_context(ctx, idea)
+                if target is None:  # another organisation's idea (a shared channel): no vote crosses over
+                    return False
                 if added:
-                    return ideas.cast_vote(ctx, idea) == "voted"
+                    return ideas.cast_vote(target, idea) == "voted"
                 return store.remove_vote(ctx.session, idea, ctx.person)
             return any(handler(ctx, message_ref, added) for handler in REACTION_HANDLERS)
 
@@ -291,8 +387,8 @@ class Core:
 
         def work(ctx: Context) -> list[Reply]:
             sections = [ideas.own_ideas(ctx)]
-            if ideas.is_coach(ctx):
-                sections.append(queue(ctx))
+            if orgs.served(ctx.session, ctx, ("coach", "admin")):
+                sections.append(queue(ctx))  # every organisation the coach serves, each line labelled
             return sections
 
         result = self._run(actor, work)
@@ -303,7 +399,13 @@ class Core:
         message stands for it from now on (a reaction is a vote, a thread reply a comment)."""
 
         def work(ctx: Context) -> bool:
-            return links.remember(ctx.session, ctx.org.id, actor.platform, reply.kind, reply.idea_number, channel,
+            org_id = ctx.org.id
+            if reply.idea_org:  # a partner's idea shown to a shared coach
+                target = orgs.partner_context(ctx, reply.idea_org)
+                if target is None:
+                    return False
+                org_id = target.org.id
+            return links.remember(ctx.session, org_id, actor.platform, reply.kind, reply.idea_number, channel,
                                   message_ref, now=ctx.now)
 
         return self._run(actor, work) is True

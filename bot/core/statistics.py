@@ -176,8 +176,8 @@ def headline(report: Report, lang: str) -> str:
 
 def _manager_groups(ctx: Context) -> frozenset[int] | None:
     """A manager's scope: None for the whole organisation, else their groups; empty when no manager."""
-    scopes = set(ctx.session.exec(select(Role.group_id).where(Role.person_id == ctx.person.id,
-                                                              Role.role == "manager")).all())
+    scopes = set(ctx.session.exec(select(Role.group_id).where(Role.person_id == ctx.person.id, Role.role == "manager",
+                                                              Role.org_id == ctx.org.id)).all())
     if not scopes:
         return frozenset()
     return None if None in scopes else frozenset(g for g in scopes if g is not None)
@@ -185,7 +185,7 @@ def _manager_groups(ctx: Context) -> frozenset[int] | None:
 
 def scope_for(ctx: Context) -> tuple[Scope, str] | None:
     """What the caller may see: coaches and admins the organisation, managers their scope; None: public."""
-    if has_role(ctx.session, ctx.person, "coach", "admin"):
+    if has_role(ctx.session, ctx.person, "coach", "admin", org_id=ctx.org.id):
         return Scope(ctx.org.id), ctx.org.name or ctx.org.key
     groups = _manager_groups(ctx)
     if groups is None:
@@ -196,11 +196,28 @@ def scope_for(ctx: Context) -> tuple[Scope, str] | None:
     return Scope(ctx.org.id, groups=groups), t(ctx.lang, "stats.scope.groups", names=", ".join(sorted(names)))
 
 
+def _served_partner(ctx: Context, word: str) -> Context | None:
+    """The context of a partner organisation named by `word` ("aneby") in which the caller holds a role."""
+    from bot.core import orgs
+
+    for org in orgs.served(ctx.session, ctx, ("coach", "admin", "manager")):
+        if org.id != ctx.org.id and word.casefold() in (org.key.casefold(), (org.name or "").casefold()):
+            return orgs.acting_in(ctx, org)
+    return None
+
+
 @command("statistik", "stats", "statistics")
 def statistics(ctx: Context, rest: str) -> Reply | None:
     word = rest.strip()
-    if len(word.split()) > 1:
+    words = word.split()
+    if len(words) > 2:
         return None  # "/idé statistik över sjukfrånvaron …" is an idea
+    partner = _served_partner(ctx, words[-1]) if words else None
+    if partner is not None:  # "/idé statistik aneby", "/idé statistik månad aneby": a partner a coach serves
+        ctx = partner
+        word = " ".join(words[:-1])
+    elif len(words) > 1:
+        return None
     allowed = scope_for(ctx)
     try:
         period = parse_period(word or None if allowed else "år", ctx.now, ctx.timezone)

@@ -51,6 +51,11 @@ class FormFilling:
             return f"{f.label}{t(self.lang, 'shell.form.yes_no')} [{current}]: "
         required = t(self.lang, "shell.form.required") if f.required else ""
         value = self.values.get(f.name)
+        if f.kind == "choice":  # one of the options, by number: "1 Hemtjänst · 2 Skola"
+            choices = " · ".join(f"{n} {o.label}" for n, o in enumerate(f.options, start=1))
+            chosen = next((o.label for o in f.options if o.value == value), None)
+            current = f" [{_short(chosen)}]" if chosen else ""
+            return f"{f.label}{required} ({choices}){current}: "
         current = f" [{_short(str(value))}]" if value else ""
         return f"{f.label}{required}{current}: "
 
@@ -67,6 +72,11 @@ class FormFilling:
                 return t(self.lang, "shell.form.bad_checkbox")
         elif answer == CLEAR:
             self.values[f.name] = None
+        elif f.kind == "choice" and answer:
+            number = int(answer) if answer.isdigit() else 0
+            if not 1 <= number <= len(f.options):
+                return t(self.lang, "shell.form.bad_choice", count=len(f.options))
+            self.values[f.name] = f.options[number - 1].value
         elif answer:
             self.values[f.name] = line.rstrip("\r\n")
         self.pending.pop(0)

@@ -111,7 +111,7 @@ def base_action_id(action_id: str) -> str:
 def _idea_lines(reply: Reply) -> list[str]:
     lines = []
     for idea in reply.ideas:
-        parts = [f"*#{idea.number}* {mrkdwn(idea.title, 500)}", f"_{mrkdwn(idea.stage_label, 100)}_"]
+        parts = [f"*{mrkdwn(idea.label, 250)}* {mrkdwn(idea.title, 500)}", f"_{mrkdwn(idea.stage_label, 100)}_"]
         if idea.author:
             parts.append(mrkdwn(idea.author, 200))
         if idea.votes:
@@ -219,6 +219,16 @@ def _input_block(field: FormField) -> dict[str, Any]:
         if field.value and field.value not in ("0", "false", "False"):
             element["initial_options"] = [option]
         block["optional"] = True
+    elif field.kind == "choice":
+        options = [{"text": plain(o.label, 75), "value": o.value[:150]} for o in field.options[:100]]
+        element = {"type": "static_select", "action_id": INPUT_ACTION_ID, "options": options}
+        chosen = next((o for o in options if o["value"] == field.value), None)
+        if chosen is not None:
+            element["initial_option"] = chosen
+    elif field.kind == "date":
+        element = {"type": "datepicker", "action_id": INPUT_ACTION_ID}
+        if field.value:
+            element["initial_date"] = field.value
     else:
         element = {"type": "plain_text_input", "action_id": INPUT_ACTION_ID, "multiline": field.kind == "multiline"}
         if field.max_length:
@@ -251,6 +261,10 @@ def form_values(view: dict[str, Any]) -> dict[str, Any]:
         element = actions.get(INPUT_ACTION_ID) or next(iter(actions.values()), {})
         if element.get("type") == "checkboxes":
             values[block_id] = bool(element.get("selected_options"))
+        elif element.get("type") == "static_select":
+            values[block_id] = (element.get("selected_option") or {}).get("value")
+        elif element.get("type") == "datepicker":
+            values[block_id] = element.get("selected_date")
         else:
             text = element.get("value")
             values[block_id] = text if text and text.strip() else None

@@ -27,9 +27,11 @@ def api_base_url(settings: Settings) -> str:
 def make_web_client(settings: Settings, *, token: str | None = None, timeout: int = 15,
                     retry_rate_limits: bool = True) -> AsyncWebClient:
     """`retry_rate_limits=False` is for the outbox dispatcher: it pauses the whole workspace on a 429
-    itself, and sleeping inside one request would hide the limit from every other send in flight."""
+    itself, and sleeping inside one request would hide the limit from every other send in flight. `token=""`:
+    no token of its own (several workspaces: each call names its workspace's)."""
     handlers = [AsyncConnectionErrorRetryHandler(max_retry_count=CONNECTION_RETRIES)]
     if retry_rate_limits:
         handlers.append(AsyncRateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES))
-    return AsyncWebClient(token=token or settings.slack_bot_token, base_url=api_base_url(settings),
+    return AsyncWebClient(token=settings.slack_bot_token if token is None else (token or None),
+                          base_url=api_base_url(settings),
                           timeout=timeout, retry_handlers=handlers)

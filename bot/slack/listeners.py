@@ -235,6 +235,13 @@ class SlackListeners:
         actor = p.actor_from_event(body, event["user"])
         await self.call(self.core.react, actor, item["channel"], item["ts"], added=added)
 
+    async def uninstalled(self, ack: Ack, body: dict[str, Any], event: dict[str, Any]) -> None:
+        """One workspace, one token (SLACK_BOT_TOKEN): the app was uninstalled or its token revoked. Nothing to
+        forget here; the outbox's token errors wait for an operator's new token (see sender.py)."""
+        await ack()
+        log.warning("slack: %s in %s: set a new SLACK_BOT_TOKEN after reinstalling the app", event.get("type"),
+                    body.get("team_id"))
+
     @after_ack("app_home")
     async def app_home_opened(self, ack: Ack, context: Ctx, body: dict[str, Any], event: dict[str, Any],
                               client: AsyncWebClient) -> None:

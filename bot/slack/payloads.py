@@ -19,16 +19,19 @@ _BROADCASTS = {"channel", "here", "everyone"}
 VOTE_REACTIONS = frozenset({"+1", "thumbsup"})
 
 
+def _id(value: Any) -> str | None:
+    found = value.get("id") if isinstance(value, dict) else value
+    return str(found) if found else None
+
+
 def _workspace(team: Any, enterprise: Any) -> str | None:
-    team_id = team.get("id") if isinstance(team, dict) else team
-    enterprise_id = enterprise.get("id") if isinstance(enterprise, dict) else enterprise
-    return team_id or enterprise_id or None
+    return _id(team) or _id(enterprise)
 
 
 def actor_from_command(command: dict[str, Any]) -> Actor:
     return Actor(platform="slack", user_id=command["user_id"],
                  workspace=_workspace(command.get("team_id"), command.get("enterprise_id")),
-                 display_name=command.get("user_name") or None)
+                 display_name=command.get("user_name") or None, enterprise=_id(command.get("enterprise_id")))
 
 
 def actor_from_interaction(body: dict[str, Any]) -> Actor:
@@ -36,12 +39,13 @@ def actor_from_interaction(body: dict[str, Any]) -> Actor:
     name = user.get("name") or user.get("username") or None
     return Actor(platform="slack", user_id=user["id"],
                  workspace=_workspace(body.get("team") or user.get("team_id"), body.get("enterprise")),
-                 display_name=name)
+                 display_name=name, enterprise=_id(body.get("enterprise")))
 
 
 def actor_from_event(body: dict[str, Any], user_id: str) -> Actor:
+    enterprise = body.get("enterprise_id") or (body.get("authorizations") or [{}])[0].get("enterprise_id")
     return Actor(platform="slack", user_id=user_id,
-                 workspace=_workspace(body.get("team_id"), body.get("enterprise_id")))
+                 workspace=_workspace(body.get("team_id"), enterprise), enterprise=_id(enterprise))
 
 
 def _markup_as_text(match: re.Match[str]) -> str:

@@ -8,6 +8,7 @@ the dispatcher's three outcomes: try later (`RateLimited`, `DeliveryError`) or n
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 
 import aiohttp
 from slack_sdk.errors import SlackApiError, SlackClientError
@@ -41,19 +42,34 @@ def _retry_after(error: SlackApiError) -> float:
     return DEFAULT_RETRY_AFTER
 
 
+TokenFor = Callable[[str | None], Awaitable[str | None]]
+
+
+class WorkspaceNotInstalled(DeliveryError):
+    """Several workspaces (OAuth) and none installed for this row's workspace: it waits (a reinstall resumes it)."""
+
+
 class SlackSender:
-    """`bot.core.delivery.Sender` for Slack."""
+    """`bot.core.delivery.Sender` for Slack. With `token_for` (several workspaces, OAuth) each message goes out with
+    its own workspace's bot token; without it, with the client's one token (SLACK_BOT_TOKEN)."""
 
     platform = "slack"
 
-    def __init__(self, client: AsyncWebClient) -> None:
+    def __init__(self, client: AsyncWebClient, token_for: TokenFor | None = None) -> None:
         self.client = client
+        self.token_for = token_for
 
     async def send(self, message: OutboundMessage) -> Delivery:
         payload = blocks.message(message.reply)
         kwargs = {"channel": message.recipient, **payload}
         if message.thread:
             kwargs["thread_ts"] = message.thread
+        if self.token_for is not None:
+            token = await self.token_for(message.workspace)
+            if token is None:
+                raise WorkspaceNotInstalled(f"slack: the app is not installed in workspace {message.workspace}: "
+                                            "install it through /slack/install")
+            kwargs["token"] = token
         try:
             response = await self.client.chat_postMessage(**kwargs)
         except SlackApiError as error:

@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from bot.config import Settings
 from bot.core import Actor, Core, Origin
 from bot.core.delivery import DeliveryError
 from bot.core.forms import FORM_KEYS
@@ -32,6 +33,7 @@ from bot.teams.cards import (
 )
 from bot.teams.connector import ConnectorClient, MessageWritesBlocked
 from bot.teams.references import base_conversation_id, conversation_type, refs_from_activity, tenant_of
+from bot.teams.registrations import Registration
 from bot.teams.text import mentions_bot, message_text
 from storage.conversations import PERSONAL, save_ref, set_unreachable
 from storage.db import Database
@@ -39,6 +41,9 @@ from storage.db import Database
 log = logging.getLogger(__name__)
 
 FollowUp = Callable[[], Awaitable[None]]
+# Keys of a submitted card's data that are the card's own, not the form's inputs.
+FORM_BOOKKEEPING = frozenset({"action_id", "value", "idea_number", "context", "msteams", "link", "original_author",
+                              "message_id"})
 
 
 @dataclass(slots=True)
@@ -80,29 +85,32 @@ def activity_key(activity: dict[str, Any], prefix: str = "teams:activity") -> st
 
 
 class TeamsBot:
-    """`tenant_id`: the tenant of a single-tenant registration; activities from any other (or none) are ignored."""
-
-    def __init__(self, core: Core, db: Database, connector: ConnectorClient, *, tenant_id: str | None) -> None:
+    def __init__(self, core: Core, db: Database, settings: Settings) -> None:
         self.core = core
         self.db = db
-        self.connector = connector
-        self.tenant_id = tenant_id
+        self.settings = settings
 
-    async def handle(self, activity: dict[str, Any]) -> Outcome:
+    async def handle(self, activity: dict[str, Any], registration: Registration) -> Outcome:
+        """A verified activity for `registration` (the app id its token was for): answered through that
+        registration's connector. A tenant that belongs to no organisation gets the core's polite answer, and the
+        bot keeps nothing of it (no conversation reference either)."""
         tenant = tenant_of(activity)
-        if self.tenant_id and tenant != self.tenant_id:
+        if registration.tenant_id and tenant != registration.tenant_id:
             log.warning("teams: ignoring an activity from another (or no) tenant: %s", tenant)
             return Outcome()
-        await asyncio.to_thread(self._save_refs, activity)
+        actor = actor_for(activity)
+        if actor is None or await asyncio.to_thread(self.core.serves, actor):
+            await asyncio.to_thread(self._save_refs, activity)
+        connector = registration.connector
         kind = activity.get("type")
         if kind == "message":
-            return await self._message(activity)
+            return await self._message(activity, connector)
         if kind == "invoke":
             return await self._invoke(activity)
         if kind == "messageReaction":
             return await self._reaction(activity)
         if kind == "installationUpdate":
-            return await self._installation(activity)
+            return await self._installation(activity, connector)
         return Outcome()
 
     # -- bookkeeping ------------------------------------------------------------------------------------
@@ -117,7 +125,7 @@ class TeamsBot:
                 if conversation_type(activity) == PERSONAL and activity.get("type") == "message" and refs[0].user_id:
                     set_unreachable(session, "teams", refs[0].user_id, False)  # they wrote to us: reachable
 
-    async def _installation(self, activity: dict[str, Any]) -> Outcome:
+    async def _installation(self, activity: dict[str, Any], connector: ConnectorClient) -> Outcome:
         """Installed for a person: they can be reached again, and get the core's greeting once."""
         actor = actor_for(activity)
         if actor is None or conversation_type(activity) != PERSONAL:
@@ -130,11 +138,11 @@ class TeamsBot:
         if not await asyncio.to_thread(self.core.first_time, activity_key(activity, "teams:inbound")):
             return Outcome()
         greeting = await asyncio.to_thread(self.core.handle_message, actor, "", None, forms=True)
-        return Outcome(followups=[self._replier({**activity, "id": None}, actor, greeting)])
+        return Outcome(followups=[self._replier({**activity, "id": None}, actor, greeting, connector)])
 
     # -- messages ---------------------------------------------------------------------------------------
 
-    async def _message(self, activity: dict[str, Any]) -> Outcome:
+    async def _message(self, activity: dict[str, Any], connector: ConnectorClient) -> Outcome:
         actor = actor_for(activity)
         if actor is None or str((activity.get("from") or {}).get("id") or "").startswith("28:"):
             return Outcome()
@@ -144,7 +152,7 @@ class TeamsBot:
             if reply.private and conversation_type(activity) != PERSONAL:
                 log.info("teams: a private answer is not posted in a shared conversation (old client's submit)")
                 return Outcome()
-            return Outcome(followups=[self._replier(activity, actor, reply)])
+            return Outcome(followups=[self._replier(activity, actor, reply, connector)])
         personal = conversation_type(activity) == PERSONAL
         if not personal and not mentions_bot(activity):
             return Outcome()  # channel chatter not addressed to the bot
@@ -155,7 +163,7 @@ class TeamsBot:
                                         thread_ref=thread_root(activity))
         if not await asyncio.to_thread(self.core.first_time, activity_key(activity, "teams:inbound")):
             return Outcome()  # a redelivery: it was answered the first time
-        return Outcome(followups=[self._replier(activity, actor, reply)])
+        return Outcome(followups=[self._replier(activity, actor, reply, connector)])
 
     def _origin(self, activity: dict[str, Any]) -> Origin:
         conversation = str((activity.get("conversation") or {}).get("id") or "")
@@ -167,16 +175,16 @@ class TeamsBot:
         return Origin(link=link, channel=channel, message_ref=activity.get("id"), dedup_key=activity_key(activity),
                       public=conversation_type(activity) != PERSONAL)
 
-    def _replier(self, activity: dict[str, Any], actor: Actor, reply: Reply) -> FollowUp:
+    def _replier(self, activity: dict[str, Any], actor: Actor, reply: Reply, connector: ConnectorClient) -> FollowUp:
         async def send() -> None:
             service_url = activity["serviceUrl"]
             conversation = activity["conversation"]["id"]
             try:
                 if activity.get("id"):
-                    message_id = await self.connector.reply(service_url, conversation, activity["id"],
+                    message_id = await connector.reply(service_url, conversation, activity["id"],
                                                             reply_activity(reply))
                 else:
-                    message_id = await self.connector.send(service_url, conversation, reply_activity(reply))
+                    message_id = await connector.send(service_url, conversation, reply_activity(reply))
             except MessageWritesBlocked:
                 await asyncio.to_thread(self._set_unreachable, actor.user_id)
                 return
@@ -240,7 +248,8 @@ class TeamsBot:
         action_id = str(data.get("action_id") or "")
         origin = replace(self._origin(activity), public=False) if in_dialog else self._origin(activity)
         if action_id == FORM_SUBMIT:
-            values = {k: data.get(k) for k in FORM_KEYS}
+            # Every input of the form (the idea form's, or a feature's: a challenge, a spreading offer).
+            values = {k: data.get(k) for k in FORM_KEYS} | {k: v for k, v in data.items() if k not in FORM_BOOKKEEPING}
             number = data.get("idea_number")
             return await asyncio.to_thread(
                 lambda: self.core.submit_form(actor, values, origin,

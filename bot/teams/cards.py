@@ -17,8 +17,8 @@ from bot.teams.strings import chrome
 CARD_VERSION = "1.5"
 CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 FORM_SUBMIT = "teams.form.submit"  # the verb of the form's submit button; the core never sees it
-# Buttons that open the idea form: in a dialog, so a form never replaces a card others can see.
-DIALOG_ACTIONS = frozenset({ActionId.ADD_DETAILS, ActionId.NEW_IDEA})
+# Buttons that open a form: in a dialog, so a form never replaces a card others can see.
+DIALOG_ACTIONS = frozenset({ActionId.ADD_DETAILS, ActionId.NEW_IDEA, ActionId.CHALLENGE_NEW, ActionId.SPREAD_OFFER})
 MAX_LINES = 40  # ideas shown in one card: far below Teams' ~80 KB message limit
 # TextBlocks render bold, italic and links: escape what could start one, nothing else (no visible noise).
 _MARKDOWN = re.compile(r"([\\*_`\[\]])")
@@ -133,7 +133,7 @@ def reply_card(reply: Reply) -> dict[str, Any]:
         who = f" – {line.author}" if line.author else ""
         votes = f" · {chrome('votes', reply.locale, n=line.votes)}" if line.votes else ""
         note = f" · {line.note}" if line.note else ""
-        text = _text(f"#{line.number} {line.title} [{line.stage_label}]{who}{votes}{note}", spacing="Small")
+        text = _text(f"{line.label} {line.title} [{line.stage_label}]{who}{votes}{note}", spacing="Small")
         if line.menu is None or not line.menu.options:
             body.append(text)
             continue
@@ -173,6 +173,21 @@ def form_card(form: Form, errors: dict[str, str] | None = None, message: str = "
             body.append({"type": "Input.Toggle", "id": field.name, "title": field.label,
                          "value": "true" if (field.value or "").lower() in ("1", "true", "yes") else "false",
                          "valueOn": "true", "valueOff": "false"})
+        elif field.kind == "choice":
+            choice: dict[str, Any] = {"type": "Input.ChoiceSet", "id": field.name, "label": field.label,
+                                      "style": "compact", "isRequired": field.required,
+                                      "choices": [{"title": o.label, "value": o.value} for o in field.options]}
+            if field.value:
+                choice["value"] = field.value
+            body.append(choice)
+        elif field.kind == "date":
+            item_date: dict[str, Any] = {"type": "Input.Date", "id": field.name, "label": field.label,
+                                         "isRequired": field.required}
+            if field.value:
+                item_date["value"] = field.value
+            if field.required:
+                item_date["errorMessage"] = errors.get(field.name) or chrome("required", locale)
+            body.append(item_date)
         else:
             item: dict[str, Any] = {"type": "Input.Text", "id": field.name, "label": field.label,
                                     "isMultiline": field.kind == "multiline", "isRequired": field.required}

@@ -1,4 +1,5 @@
-"""Wiring: the HTTP client, msal token provider, connector and token validator, built from settings.
+"""Wiring: the HTTP client, the signing keys, and the registrations (each with its msal token provider, connector
+and token validator), built from settings and the database.
 
 The web app and the outbox dispatcher may run on different event loops, and an httpx.AsyncClient
 belongs to the loop it was first used on, so the client is kept per loop.
@@ -13,9 +14,12 @@ from dataclasses import dataclass
 import httpx
 
 from bot.config import Settings
-from bot.teams.auth import BotFrameworkAuthenticator, OpenIdKeySet, tenant_issuers
+from bot.teams.auth import OpenIdKeySet
 from bot.teams.connector import ConnectorClient
+from bot.teams.registrations import Registrations, TeamsAuthenticator
 from bot.teams.tokens import BotTokenProvider
+from storage.db import Database
+from storage.secrets import SecretBox
 
 TIMEOUT = httpx.Timeout(10.0, connect=5.0)
 
@@ -47,23 +51,32 @@ class PerLoopClient:
 @dataclass(slots=True)
 class TeamsClients:
     http: PerLoopClient
-    tokens: BotTokenProvider
-    connector: ConnectorClient
-    authenticator: BotFrameworkAuthenticator
+    registrations: Registrations
+    authenticator: TeamsAuthenticator
+
+    @property
+    def connector(self) -> ConnectorClient:
+        """The environment's registration's connector (one registration: the only one)."""
+        default = self.registrations.environment or self.registrations.all()[0]
+        return default.connector
+
+    @property
+    def tokens(self) -> BotTokenProvider:
+        default = self.registrations.environment or self.registrations.all()[0]
+        return default.tokens
 
 
 class TeamsNotConfigured(RuntimeError):
-    """TEAMS_APP_ID and TEAMS_APP_PASSWORD are needed for anything Teams does."""
+    """TEAMS_APP_ID and TEAMS_APP_PASSWORD (or a registration in the database) are needed for anything Teams does."""
 
 
-def build_clients(settings: Settings, *, connector_options: dict[str, object] | None = None) -> TeamsClients:
-    if not settings.teams_app_id or not settings.teams_app_password:
-        raise TeamsNotConfigured("set TEAMS_APP_ID and TEAMS_APP_PASSWORD")
+def build_clients(settings: Settings, *, db: Database | None = None, box: SecretBox | None = None,
+                  connector_options: dict[str, object] | None = None) -> TeamsClients:
+    if settings.teams_app_id and not settings.teams_app_password:
+        raise TeamsNotConfigured("set TEAMS_APP_PASSWORD (the client secret of TEAMS_APP_ID)")
     http = PerLoopClient()
-    tokens = BotTokenProvider(settings.teams_app_id, settings.teams_app_password, settings.teams_authority_url,
-                              settings.teams_token_scope)
-    connector = ConnectorClient(http, tokens, **(connector_options or {}))  # type: ignore[arg-type]
     keys = OpenIdKeySet(settings.teams_openid_metadata_url, http)
-    authenticator = BotFrameworkAuthenticator(settings.teams_app_id, keys,
-                                              issuers=tenant_issuers(settings.teams_tenant_id))
-    return TeamsClients(http, tokens, connector, authenticator)
+    registrations = Registrations(settings, http, keys, db=db, box=box, connector_options=connector_options)
+    if not registrations.all():
+        raise TeamsNotConfigured("set TEAMS_APP_ID and TEAMS_APP_PASSWORD, or connect a tenant with its registration")
+    return TeamsClients(http, registrations, TeamsAuthenticator(registrations))

@@ -17,6 +17,7 @@ from starlette.responses import JSONResponse, Response
 
 from bot.teams.activities import Outcome, TeamsBot
 from bot.teams.auth import AuthError
+from bot.teams.registrations import Registration
 
 log = logging.getLogger(__name__)
 
@@ -24,8 +25,10 @@ MAX_BODY = 512 * 1024  # activities are a few KB; Teams caps messages near 100 K
 
 
 class Authenticator(Protocol):
+    """Verifies an activity and says which registration (app id, tenant, connector) it is for."""
+
     async def authenticate(self, authorization: str | None, activity: dict[str, Any], *,
-                           peer: str | None = None) -> dict[str, Any]: ...
+                           peer: str | None = None) -> Registration: ...
 
 
 class TeamsEndpoint:
@@ -45,12 +48,13 @@ class TeamsEndpoint:
             return JSONResponse({"error": "not an activity"}, status_code=400)
         try:
             peer = request.client.host if request.client else None
-            await self.authenticator.authenticate(request.headers.get("authorization"), activity, peer=peer)
+            registration = await self.authenticator.authenticate(request.headers.get("authorization"), activity,
+                                                                 peer=peer)
         except AuthError as exc:
             log.warning("teams: refused an activity (%s): %s", exc.status_code, exc)
             error = {401: "unauthorized", 403: "forbidden"}.get(exc.status_code, "unavailable")
             return JSONResponse({"error": error}, status_code=exc.status_code)
-        outcome = await self.bot.handle(activity)
+        outcome = await self.bot.handle(activity, registration)
         return _response(outcome)
 
 

@@ -20,6 +20,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from bot.teams.auth import AuthError
+from bot.teams.connector import ConnectorClient
+from bot.teams.registrations import Registration
 
 log = logging.getLogger(__name__)
 
@@ -45,16 +47,38 @@ def is_loopback_url(url: Any) -> bool:
     return parts.scheme in ("http", "https") and is_loopback_host(parts.hostname)
 
 
+def local_registration(connector: ConnectorClient) -> Registration:
+    """The one "registration" of local mode: no app, no tenant, a connector that talks only to this machine."""
+    return Registration(app_id=LOCAL_APP_ID, tenant_id=None, tokens=NoToken(), connector=connector,  # type: ignore[arg-type]
+                        authenticator=None)  # type: ignore[arg-type]
+
+
+class LocalRegistrations:
+    """What the Teams sender asks of the registrations, in local mode: every tenant is the Playground."""
+
+    def __init__(self, registration: Registration) -> None:
+        self.registration = registration
+
+    async def by_tenant(self, tenant_id: str | None) -> Registration:
+        return self.registration
+
+    def all(self) -> list[Registration]:
+        return [self.registration]
+
+
 class LoopbackAuthenticator:
     """Accepts what the Playground sends — from this machine, about this machine — and nothing else."""
 
+    def __init__(self, registration: Registration) -> None:
+        self.registration = registration
+
     async def authenticate(self, authorization: str | None, activity: dict[str, Any], *,
-                           peer: str | None = None) -> dict[str, Any]:
+                           peer: str | None = None) -> Registration:
         if not is_loopback_host(peer):
             raise AuthError(f"--teams-local accepts activities from this machine only, not from {peer!r}")
         if not is_loopback_url(activity.get("serviceUrl")):
             raise AuthError("--teams-local answers only a loopback serviceUrl")
-        return {}
+        return self.registration
 
 
 class NoToken:

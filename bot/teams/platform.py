@@ -1,8 +1,10 @@
 """Teams as the composition root sees it: `POST /api/messages` and the outbox sender, sharing one HTTP
 client and one msal token cache. Built here and nowhere else.
 
-Served when TEAMS_APP_ID is set (TEAMS_APP_PASSWORD is then required), or with `serve --teams-local`: Teams
-without Azure, for Microsoft's Agents Playground on this machine (bot/teams/local.py).
+Served when TEAMS_APP_ID is set (TEAMS_APP_PASSWORD is then required), or when the database holds a
+registration (`idesluss orgs connect KEY --teams-tenant … --teams-app-id …`; checked at start; registrations
+added later are found without a restart), or with `serve --teams-local`: Teams without Azure, for Microsoft's
+Agents Playground on this machine (bot/teams/local.py).
 """
 
 from __future__ import annotations
@@ -20,9 +22,28 @@ from bot.teams.activities import TeamsBot
 from bot.teams.clients import PerLoopClient, TeamsClients, build_clients
 from bot.teams.connector import ConnectorClient
 from bot.teams.endpoint import Authenticator, TeamsEndpoint
-from bot.teams.local import LOCAL_APP_ID, LoopbackAuthenticator, NoToken
+from bot.teams.local import LocalRegistrations, LoopbackAuthenticator, NoToken, local_registration
 from bot.teams.sender import TeamsSender
 from storage.db import Database
+from storage.secrets import BadSecretKey, SecretBox
+
+log = logging.getLogger(__name__)
+
+
+def _stored_registrations(db: Database) -> bool:
+    """Whether the database holds a Teams registration. A database that does not answer at start holds none for
+    now: the process still starts (and /healthz says what is wrong)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from storage.teams_registrations import all_registrations
+
+    try:
+        with db.session() as session:
+            return bool(all_registrations(session))
+    except SQLAlchemyError as exc:
+        log.warning("teams: could not read the stored registrations (%s): Teams is served only if TEAMS_APP_ID "
+                    "is set", type(exc).__name__)
+        return False
 
 log = logging.getLogger(__name__)
 
@@ -31,26 +52,31 @@ def teams_platform(settings: Settings, core: Core, db: Database, *, serve: bool,
                    clients: TeamsClients | None = None) -> Platform | None:
     """None when Teams is not configured. `serve=False` builds only the sender."""
     if local:
-        return _local_platform(core, db, serve=serve)
-    if not settings.teams_app_id:
-        return None
-    clients = clients or build_clients(settings)
-    sender = TeamsSender(db, clients.connector.for_dispatcher(), core.clock, app_id=settings.teams_app_id)
+        return _local_platform(core, db, settings, serve=serve)
+    if clients is None:
+        if not settings.teams_app_id and not _stored_registrations(db):
+            return None
+        try:
+            box = SecretBox(settings.secret_key)
+        except BadSecretKey as exc:
+            raise SystemExit(str(exc)) from exc
+        clients = build_clients(settings, db=db, box=box)
+    sender = TeamsSender(db, clients.registrations, core.clock)
     platform = Platform("teams", sender=sender, mode="send", state={"clients": clients})
     if serve:
-        bot = TeamsBot(core, db, clients.connector, tenant_id=settings.teams_tenant_id)
+        bot = TeamsBot(core, db, settings)
         platform.routes += _routes(bot, clients.authenticator)
         platform.mode = "http"
     return platform
 
 
-def _local_platform(core: Core, db: Database, *, serve: bool) -> Platform:
-    connector = ConnectorClient(PerLoopClient(), NoToken(), loopback_only=True)
-    sender = TeamsSender(db, connector.for_dispatcher(), core.clock, app_id=LOCAL_APP_ID)
-    platform = Platform("teams", sender=sender, mode="local", state={"connector": connector})
+def _local_platform(core: Core, db: Database, settings: Settings, *, serve: bool) -> Platform:
+    registration = local_registration(ConnectorClient(PerLoopClient(), NoToken(), loopback_only=True))
+    sender = TeamsSender(db, LocalRegistrations(registration), core.clock)  # type: ignore[arg-type]
+    platform = Platform("teams", sender=sender, mode="local", state={"registration": registration})
     if serve:
-        bot = TeamsBot(core, db, connector, tenant_id=None)
-        platform.routes += _routes(bot, LoopbackAuthenticator(), answer_head=True)
+        bot = TeamsBot(core, db, settings)
+        platform.routes += _routes(bot, LoopbackAuthenticator(registration), answer_head=True)
 
         async def warn() -> None:
             log.warning("teams: --teams-local is on: activities from this machine are accepted WITHOUT a Bot "

@@ -4,6 +4,9 @@ A person is reached through their stored 1:1 conversation; when the bot has only
 channel, it creates the 1:1 chat first (`POST v3/conversations`) and remembers it. A person who blocked
 the bot or removed the app (403 `MessageWritesBlocked`) is marked unreachable and the message is
 dead-lettered at once instead of being retried forever.
+
+Each tenant's messages go out through its own registration (its msal authority, its bot id): the row's
+workspace, or the tenant of the stored conversation, names the tenant.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from bot.core.clock import Clock
 from bot.core.delivery import Delivery, OutboundMessage, PermanentDeliveryError
 from bot.teams.cards import reply_activity
 from bot.teams.connector import ConnectorClient, MessageWritesBlocked
+from bot.teams.registrations import Registration, Registrations
 from storage.conversations import PERSONAL, RefData, get_ref, member_ref, personal_ref, save_ref, set_unreachable
 from storage.db import Database
 from storage.models import ConversationRef
@@ -24,11 +28,16 @@ from storage.people import get_person
 class TeamsSender:
     platform = "teams"
 
-    def __init__(self, db: Database, connector: ConnectorClient, clock: Clock, *, app_id: str | None = None) -> None:
+    def __init__(self, db: Database, registrations: Registrations, clock: Clock) -> None:
         self.db = db
-        self.connector = connector
+        self.registrations = registrations
         self.clock = clock
-        self.app_id = app_id
+
+    async def _registration(self, tenant: str | None) -> Registration:
+        found = await self.registrations.by_tenant(tenant)
+        if found is None:
+            raise PermanentDeliveryError(f"no Teams registration speaks for tenant {tenant}")
+        return found
 
     async def send(self, message: OutboundMessage) -> Delivery:
         activity = reply_activity(message.reply)
@@ -37,29 +46,32 @@ class TeamsSender:
         ref = await asyncio.to_thread(self._ref, message.recipient)
         if ref is None:
             raise PermanentDeliveryError(f"no conversation reference for {message.recipient}")
+        connector = (await self._registration(ref.tenant_id or message.workspace)).dispatcher_connector
         if message.thread:
-            sent = await self.connector.reply(ref.service_url, ref.conversation_id, message.thread, activity)
+            sent = await connector.reply(ref.service_url, ref.conversation_id, message.thread, activity)
         else:
-            sent = await self.connector.send(ref.service_url, ref.conversation_id, activity)
+            sent = await connector.send(ref.service_url, ref.conversation_id, activity)
         return Delivery(message_id=sent, channel=ref.conversation_id)
 
     async def _send_to_person(self, user_id: str, tenant: str | None, activity: dict[str, Any]) -> Delivery:
-        conversation, service_url = await asyncio.to_thread(self._personal, user_id)
+        conversation, service_url, ref_tenant = await asyncio.to_thread(self._personal, user_id)
+        registration = await self._registration(ref_tenant or tenant)
         try:
             if conversation is None:
-                conversation, service_url = await self._open_chat(user_id, tenant)
-            sent = await self.connector.send(service_url, conversation, activity)
+                conversation, service_url = await self._open_chat(user_id, tenant, registration)
+            sent = await registration.dispatcher_connector.send(service_url, conversation, activity)
         except MessageWritesBlocked:
             await asyncio.to_thread(self._unreachable, user_id)
             raise
         return Delivery(message_id=sent, channel=conversation)
 
-    async def _open_chat(self, user_id: str, tenant: str | None) -> tuple[str, str]:
+    async def _open_chat(self, user_id: str, tenant: str | None, registration: Registration) -> tuple[str, str]:
         member = await asyncio.to_thread(self._member, user_id)
         if member is None or not member.member_id:
             raise PermanentDeliveryError(f"teams:{user_id} has never been seen by the bot")
-        bot_id = member.bot_id or f"28:{self.app_id}"
-        conversation = await self.connector.create_personal_conversation(
+        bot_id = member.bot_id or registration.bot_id
+        connector: ConnectorClient = registration.dispatcher_connector
+        conversation = await connector.create_personal_conversation(
             member.service_url, bot_id=bot_id, member_id=member.member_id, tenant_id=member.tenant_id or tenant)
         ref = RefData(conversation, member.service_url, PERSONAL, member.tenant_id or tenant, bot_id,
                       user_id=user_id, member_id=member.member_id)
@@ -68,13 +80,13 @@ class TeamsSender:
 
     # -- storage, in worker threads ---------------------------------------------------------------------
 
-    def _personal(self, user_id: str) -> tuple[str | None, str]:
+    def _personal(self, user_id: str) -> tuple[str | None, str, str | None]:
         with self.db.session() as session:
             person = get_person(session, "teams", user_id)
             if person is not None and person.unreachable:
                 raise PermanentDeliveryError(f"teams:{user_id} is unreachable (blocked the bot or removed the app)")
             ref = personal_ref(session, user_id)
-            return (ref.conversation_id, ref.service_url) if ref else (None, "")
+            return (ref.conversation_id, ref.service_url, ref.tenant_id) if ref else (None, "", None)
 
     def _member(self, user_id: str) -> ConversationRef | None:
         with self.db.session() as session:

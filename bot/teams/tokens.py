@@ -25,7 +25,10 @@ class TokenError(DeliveryError):
 
 
 class BotTokenProvider:
-    def __init__(self, app_id: str, password: str, authority: str, scope: str, *,
+    """The bot's token from one registration's authority. `password` is its client secret, or a dict with the
+    certificate's `private_key` (PEM) and `thumbprint` (msal signs a client assertion with it)."""
+
+    def __init__(self, app_id: str, password: str | dict[str, str], authority: str, scope: str, *,
                  http_client: Any | None = None) -> None:
         self.app_id = app_id
         self._password = password

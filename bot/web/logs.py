@@ -103,7 +103,7 @@ def configure_logging(level: str = "INFO", *, secrets: Iterable[str | None] = ()
 def configure_logging_for(settings: Settings) -> None:
     """Every process (serve, scheduler) logs the same way, with every configured secret masked."""
     secrets = [settings.slack_bot_token, settings.slack_signing_secret, settings.slack_app_token,
-               settings.teams_app_password]
+               settings.teams_app_password, settings.slack_client_secret, *(settings.secret_key or "").split(",")]
     configure_logging(settings.log_level, secrets=secrets)
 
 

@@ -37,7 +37,7 @@ def test_role_grants_and_revocations_are_recorded_with_the_operator(cli, db):
     grant, revoke = audit_rows(db)
     assert (grant.action, revoke.action) == ("role.grant", "role.revoke")
     assert grant.subject_id == revoke.subject_id and grant.actor_id is None and "@" in (grant.operator or "")
-    assert json.loads(grant.detail) == {"group_id": None, "role": "coach"}
+    assert json.loads(grant.detail) == {"group_id": None, "role": "coach", "shared": False}  # in their own org
     listed = json.loads(cli("audit", "list", "--format", "json").stdout)
     assert [(e["action"], e["subject"], e["via"]) for e in listed] == [
         ("role.grant", "slack:U0COACH01", "cli"), ("role.revoke", "slack:U0COACH01", "cli")]

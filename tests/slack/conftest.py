@@ -45,11 +45,14 @@ def sign(body: bytes, timestamp: int, secret: str = SECRET) -> str:
 
 
 class AppServer:
-    """The app served by uvicorn in a thread, on a free port of 127.0.0.1."""
+    """The app served by uvicorn in a thread, on a free port of 127.0.0.1 (over HTTPS with a test CA's
+    certificate when given `pki`: browsers send Bolt's `Secure` state cookie only there)."""
 
-    def __init__(self, app: Starlette) -> None:
+    def __init__(self, app: Starlette, pki: Any = None) -> None:
+        ssl = {"ssl_certfile": str(pki.cert_file), "ssl_keyfile": str(pki.key_file)} if pki else {}
+        self.scheme = "https" if pki else "http"
         self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning",
-                                                    lifespan="on"))
+                                                    lifespan="on", **ssl))
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
     def __enter__(self) -> AppServer:
@@ -60,7 +63,7 @@ class AppServer:
                 raise RuntimeError("uvicorn did not start")
             time.sleep(0.01)
         port = self.server.servers[0].sockets[0].getsockname()[1]
-        self.url = f"http://127.0.0.1:{port}"
+        self.url = f"{self.scheme}://127.0.0.1:{port}"
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -88,22 +91,25 @@ class SlackClient:
         self._n += 1
         return f"{self._n}"
 
-    def command_body(self, text: str, command: str = NFC_COMMAND, user: str = "U2147483697") -> bytes:
+    def command_body(self, text: str, command: str = NFC_COMMAND, user: str = "U2147483697",
+                     team: str = "T061EG9R6") -> bytes:
         """The documented slash-command body with our command, percent-encoded the way Slack sends it."""
         fields = dict(parse_qsl((DATA / "slash_command.txt").read_text().strip()))
         n = self._next()
-        fields.update(command=command, text=text, user_id=user, team_id="T061EG9R6",
+        fields.update(command=command, text=text, user_id=user, team_id=team,
                       response_url=self.standin.response_url(f"cmd{n}"), trigger_id=f"13345224609.{n}.abcdef")
         return urlencode(fields).encode()
 
-    def command(self, text: str, command: str = NFC_COMMAND, user: str = "U2147483697", **kw: Any
-                ) -> httpx.Response:
-        return self.post(self.command_body(text, command, user), "application/x-www-form-urlencoded", **kw)
+    def command(self, text: str, command: str = NFC_COMMAND, user: str = "U2147483697", team: str = "T061EG9R6",
+                **kw: Any) -> httpx.Response:
+        return self.post(self.command_body(text, command, user, team), "application/x-www-form-urlencoded", **kw)
 
     def event(self, event: dict[str, Any], *, event_id: str | None = None, retry: int | None = None,
-              fixture: str = "event_app_mention_full.json") -> httpx.Response:
+              fixture: str = "event_app_mention_full.json", team: str = "T061EG9R6") -> httpx.Response:
         body = fixture_json(fixture)
-        body.update(event=event, event_id=event_id or f"Ev{self._next():0>8}", team_id="T061EG9R6")
+        body.update(event=event, event_id=event_id or f"Ev{self._next():0>8}", team_id=team)
+        if "authorizations" in body:
+            body["authorizations"] = [{**a, "team_id": team} for a in body["authorizations"]]
         headers = {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"} if retry else None
         return self.post(json.dumps(body).encode(), "application/json", headers=headers)
 

@@ -9,6 +9,7 @@ with Retry-After, `channel_not_found`, a 500) for a method. It also plays the `r
 
 from __future__ import annotations
 
+import base64
 import itertools
 import json
 import threading
@@ -37,6 +38,20 @@ class Failure:
 
 
 BOT_USER, BOT_ID, TEAM = "UBOT0001", "BBOT0001", "T061EG9R6"
+CLIENT_ID, CLIENT_SECRET = "1234567890.0987654321", "stand-in-client-secret"
+APP_ID = "A0IDESLUSS"
+
+
+@dataclass
+class Workspace:
+    """A workspace that can install the app through the stand-in's OAuth pages."""
+
+    team_id: str
+    name: str
+    token: str
+    bot_user: str
+    enterprise_id: str | None = None
+    installs: int = 0
 
 
 class SlackStandIn:
@@ -46,6 +61,9 @@ class SlackStandIn:
         self.uploads: dict[str, bytes] = {}  # file id -> the bytes POSTed to its upload URL
         self._ts = itertools.count(1)
         self.socket_url = ""  # what apps.connections.open hands out (Socket Mode tests)
+        self.workspaces: dict[str, Workspace] = {}  # OAuth: team id -> workspace
+        self._codes: dict[str, Workspace] = {}  # one-time codes handed to the redirect URL
+        self.redirect_url = ""  # where the authorize page sends the browser (the app's /slack/oauth_redirect)
         self._lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self.server.daemon_threads = True
@@ -72,6 +90,16 @@ class SlackStandIn:
         headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
         self.failures.setdefault(method, []).extend(Failure(status, body, headers) for _ in range(times))
 
+    def add_workspace(self, team_id: str, name: str, *, enterprise_id: str | None = None) -> Workspace:
+        """A workspace whose admin will approve the install on the stand-in's authorize page."""
+        workspace = Workspace(team_id, name, token="", bot_user=f"UB{team_id[1:]}", enterprise_id=enterprise_id)
+        with self._lock:
+            self.workspaces[team_id] = workspace
+        return workspace
+
+    def token_of(self, team_id: str) -> str:
+        return self.workspaces[team_id].token
+
     def calls_to(self, method: str) -> list[Call]:
         with self._lock:
             return [c for c in self.calls if c.method == method]
@@ -88,8 +116,53 @@ class SlackStandIn:
 
     # --- answers -------------------------------------------------------------------------------------
 
-    def _answer(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
+    def _by_token(self, headers: dict[str, str], args: dict[str, Any]) -> Workspace | None:
+        token = str(args.get("token") or headers.get("Authorization", "").removeprefix("Bearer ").strip())
+        return next((w for w in self.workspaces.values() if w.token and w.token == token), None)
+
+    def _oauth_access(self, args: dict[str, Any], headers: dict[str, str]) -> dict[str, Any]:
+        """`oauth.v2.access`: the client's credentials (form fields, or HTTP Basic as slack_sdk sends them) and a
+        one-time code for the workspace's bot token."""
+        basic = headers.get("Authorization", "")
+        if basic.startswith("Basic "):
+            client_id, _, client_secret = base64.b64decode(basic[6:]).decode().partition(":")
+            args = {**args, "client_id": client_id, "client_secret": client_secret}
+        if (args.get("client_id"), args.get("client_secret")) != (CLIENT_ID, CLIENT_SECRET):
+            return {"ok": False, "error": "invalid_client_id"}
+        workspace = self._codes.pop(str(args.get("code")), None)
+        if workspace is None:
+            return {"ok": False, "error": "invalid_code"}
+        workspace.installs += 1
+        workspace.token = f"xoxb-{workspace.team_id}-{workspace.installs}-standin"  # a new token per install
+        enterprise = {"id": workspace.enterprise_id, "name": "Grid"} if workspace.enterprise_id else None
+        return {"ok": True, "app_id": APP_ID, "authed_user": {"id": "UINSTALLER"}, "token_type": "bot",
+                "scope": "commands,chat:write,app_mentions:read,im:history,reactions:read",
+                "access_token": workspace.token, "bot_user_id": workspace.bot_user,
+                "team": {"id": workspace.team_id, "name": workspace.name}, "enterprise": enterprise,
+                "is_enterprise_install": False}
+
+    def _authorize(self, query: dict[str, Any]) -> tuple[int, dict[str, str]]:
+        """Slack's authorize page, as the workspace admin who approves: back to the redirect URL with a code."""
+        workspace = self.workspaces.get(str(query.get("team")))
+        if workspace is None or query.get("client_id") != CLIENT_ID:
+            return 400, {}
+        code = f"code-{workspace.team_id}-{next(self._ts)}"
+        self._codes[code] = workspace
+        target = query.get("redirect_uri") or self.redirect_url
+        return 302, {"Location": f"{target}?code={code}&state={query.get('state', '')}"}
+
+    def _answer(self, method: str, args: dict[str, Any], headers: dict[str, str] | None = None) -> dict[str, Any]:
         ts = f"1700000000.{next(self._ts):06d}"
+        if method == "oauth.v2.access":
+            return self._oauth_access(args, headers or {})
+        if method == "auth.test" and self.workspaces:
+            workspace = self._by_token(headers or {}, args)
+            if workspace is None:
+                return {"ok": False, "error": "invalid_auth"}
+            return {"ok": True, "url": f"https://{workspace.team_id.lower()}.slack.com/", "team": workspace.name,
+                    "user": "idesluss", "team_id": workspace.team_id, "user_id": workspace.bot_user,
+                    "bot_id": f"B{workspace.team_id[1:]}", "enterprise_id": workspace.enterprise_id,
+                    "is_enterprise_install": False}
         if method == "auth.test":
             return {"ok": True, "url": "https://example.slack.com/", "team": "Example", "user": "idesluss",
                     "team_id": TEAM, "user_id": BOT_USER, "bot_id": BOT_ID, "is_enterprise_install": False}
@@ -167,6 +240,12 @@ class SlackStandIn:
                     self.wfile.write(body)
                     return
                 args = self._args()
+                if path == "/oauth/v2/authorize":
+                    with standin._lock:
+                        status, headers = standin._authorize(args)
+                        standin.calls.append(Call("oauth.authorize", args, dict(self.headers.items())))
+                    self._reply(status, b"", headers)
+                    return
                 if path.startswith("/response/"):
                     method = "response_url"
                 elif path.startswith("/api/"):
@@ -179,7 +258,7 @@ class SlackStandIn:
                     queued = standin.failures.get(method)
                     failure = queued.pop(0) if queued else None
                     call.response = failure.body if failure else {} if method == "response_url" else \
-                        standin._answer(method, args)
+                        standin._answer(method, args, call.headers)
                     standin.calls.append(call)
                 if failure:
                     self._reply(failure.status, failure.body, failure.headers)

@@ -10,6 +10,7 @@ import jsonschema
 import yaml
 
 from bot.slack.app import IDEA_COMMAND, SAVE_AS_IDEA
+from bot.slack.oauth import BOT_SCOPES
 from tests.slack.conftest import DATA
 
 MANIFEST = Path(__file__).parents[2] / "manifest.yaml"
@@ -46,9 +47,12 @@ def test_manifest_shortcut_events_and_minimal_scopes():
 
     assert (shortcut["name"], shortcut["type"], shortcut["callback_id"]) == ("Spara som idé", "message", SAVE_AS_IDEA)
     assert sorted(data["settings"]["event_subscriptions"]["bot_events"]) == [
-        "app_home_opened", "app_mention", "message.im", "reaction_added", "reaction_removed"]
+        "app_home_opened", "app_mention", "app_uninstalled", "message.im", "reaction_added", "reaction_removed",
+        "tokens_revoked"]
+    assert [u.rsplit("/", 2)[-2:] for u in data["oauth_config"]["redirect_urls"]] == [["slack", "oauth_redirect"]]
     assert sorted(data["oauth_config"]["scopes"]["bot"]) == [
-        "app_mentions:read", "chat:write", "commands", "files:write", "im:history", "reactions:read"]
+        "app_mentions:read", "chat:write", "commands", "files:write", "im:history", "reactions:read",
+    ] == sorted(BOT_SCOPES)
     assert data["features"]["app_home"]["home_tab_enabled"] and data["features"]["app_home"]["messages_tab_enabled"]
     assert data["settings"]["interactivity"]["is_enabled"] is True
     assert data["settings"]["socket_mode_enabled"] is False

@@ -44,3 +44,27 @@ def test_bare_command_opens_the_idea_modal(slack: SlackClient, db):
     assert {b["block_id"] for b in view["blocks"]} >= {"title", "text", "problem", "benefit", "unit", "anonymous"}
     assert opened.args["trigger_id"].startswith("13345224609.")
     assert ideas(db) == []
+
+
+def test_a_command_from_a_workspace_connected_to_no_organisation_is_answered_and_nothing_is_kept(slack: SlackClient,
+                                                                                                 db):
+    from sqlmodel import select
+
+    from storage import orgs
+    from storage.models import OutboxMessage, Person
+    from storage.people import get_or_create_org
+    from tests.conftest import START
+
+    with db.session() as session:  # another workspace is connected: the fallback to one organisation is over
+        orgs.connect(session, get_or_create_org(session, "tranas", "Tranås kommun", now=START), orgs.SLACK_TEAM,
+                     "T0TRANAS1", now=START)
+
+    response = slack.command("Cykelparkering vid stadshuset")  # from T061EG9R6, connected to nothing
+
+    assert response.status_code == 200
+    (answer,) = slack.standin.wait_for("response_url")
+    assert "inte ansluten till någon idésluss" in answer.args["text"]
+    assert ideas(db) == []
+    with db.session() as session:
+        assert session.exec(select(Person)).all() == []
+        assert session.exec(select(OutboxMessage)).all() == []

@@ -37,6 +37,15 @@ TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47"
 BOT_ID = f"28:{APP_ID}"
 
 
+@dataclass
+class App:
+    """An app registration the stand-in tenant knows: it signs in with a secret or with a certificate."""
+
+    tenant: str
+    secret: str | None = None
+    certificate: Any = None  # a cryptography x509 certificate, for client assertions
+
+
 def fixture(name: str) -> dict[str, Any]:
     return json.loads((DATA / name).read_text(encoding="utf-8"))
 
@@ -147,6 +156,8 @@ class StandIn:
     token_requests: list[dict[str, str]] = field(default_factory=list)
     key_fetches: int = 0
     failures: list[tuple[int, dict[str, Any], dict[str, str]]] = field(default_factory=list)
+    apps: dict[str, App] = field(default_factory=lambda: {APP_ID: App(TENANT, secret=APP_PASSWORD)})
+    issued: dict[str, str] = field(default_factory=dict)  # access token -> the app id it was issued to
     _ids: Any = field(default_factory=lambda: itertools.count(1))
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -167,6 +178,29 @@ class StandIn:
             self.requests.clear()
             self.token_requests.clear()
             self.failures.clear()
+            self.issued.clear()
+            self.apps = {APP_ID: App(TENANT, secret=APP_PASSWORD)}
+
+    def authority_for(self, tenant: str) -> str:
+        return f"{self.url}/{tenant}"
+
+    def _signed_in(self, tenant: str, form: dict[str, str], token_url: str) -> str | None:
+        """The app id when the client proved who it is, for this tenant: a secret, or an assertion signed with its
+        certificate's key (msal's `client_assertion`); None otherwise."""
+        app = self.apps.get(form.get("client_id", ""))
+        if app is None or app.tenant != tenant:
+            return None
+        if app.secret is not None:
+            return form["client_id"] if form.get("client_secret") == app.secret else None
+        if app.certificate is None or form.get("client_assertion_type") != \
+                "urn:ietf:params:oauth:client-assertion-type:jwt-bearer":
+            return None
+        try:
+            claims = jwt.decode(form.get("client_assertion", ""), app.certificate.public_key(),
+                                algorithms=["RS256", "PS256"], audience=token_url)
+        except jwt.InvalidTokenError:
+            return None
+        return form["client_id"] if claims.get("iss") == claims.get("sub") == form["client_id"] else None
 
     def fail_next(self, status: int, body: dict[str, Any] | None = None, headers: dict[str, str] | None = None,
                   times: int = 1) -> None:
@@ -208,12 +242,16 @@ class StandIn:
 
         async def token(request: Request) -> Response:
             form = dict(parse_qsl((await request.body()).decode()))
+            tenant = request.path_params["tenant"]
             with self.lock:
-                self.token_requests.append({k: str(v) for k, v in form.items()})
-            if form.get("client_id") != APP_ID or form.get("client_secret") != APP_PASSWORD:
+                self.token_requests.append({**{k: str(v) for k, v in form.items()}, "tenant": tenant})
+            app_id = self._signed_in(tenant, form, f"{self.url}/{tenant}/oauth2/v2.0/token")
+            if app_id is None:
                 return JSONResponse({"error": "invalid_client"}, status_code=401)
             body = fixture("aad_token_response.json")
             body["access_token"] = f"stand-in-token-{len(self.token_requests)}"
+            with self.lock:
+                self.issued[body["access_token"]] = app_id
             return JSONResponse(body)
 
         async def connector(request: Request) -> Response:
@@ -249,3 +287,17 @@ def mint(key: SigningKey, *, service_url: str, audience: str = APP_ID,
     payload = {"iss": issuer, "aud": audience, "serviceurl": service_url, "nbf": now + not_before,
                "exp": now + lifetime, "iat": now + not_before, **claims}
     return jwt.encode(payload, key.private_key, algorithm="RS256", headers={"kid": kid or key.kid})
+
+
+def app_certificate(name: str) -> tuple[str, x509.Certificate]:
+    """A self-signed certificate with its private key, as an operator uploads it to an app registration and
+    keeps the PEM (key + certificate) for the bot."""
+    now = dt.datetime.now(dt.UTC)
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    cert = (x509.CertificateBuilder().subject_name(subject).issuer_name(subject).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(minutes=5))
+            .not_valid_after(now + dt.timedelta(days=1)).sign(key, hashes.SHA256()))
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                            serialization.NoEncryption()) + cert.public_bytes(serialization.Encoding.PEM)
+    return pem.decode(), cert
