@@ -1,7 +1,7 @@
 """the feedback promise, ownership, the escalation ladder, questions to the author, headcount
 
 Revision ID: 0004_feedback
-Revises: 0002_groups_nudges
+Revises: 0004_similar
 
 Ideas captured before this revision keep `feedback_due` empty: nobody promised their authors a date, so
 the ladder leaves them alone and the in-time figure does not count them (docs/figures.md).
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0004_feedback"
-down_revision = "0002_groups_nudges"
+down_revision = "0004_similar"
 branch_labels = None
 depends_on = None
 

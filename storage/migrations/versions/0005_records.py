@@ -1,7 +1,7 @@
 """records: the audit trail (append-only), name consents, erased people, anonymous ideas per organisation
 
 Revision ID: 0005_records
-Revises: 0002_groups_nudges
+Revises: 0004_feedback
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0005_records"
-down_revision = "0002_groups_nudges"
+down_revision = "0004_feedback"
 branch_labels = None
 depends_on = None
 

@@ -2,7 +2,7 @@
 registrations, challenges, spreading; roles and digests per organisation
 
 Revision ID: 0006_samverkan
-Revises: 0002_groups_nudges
+Revises: 0005_records
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0006_samverkan"
-down_revision = "0002_groups_nudges"
+down_revision = "0005_records"
 branch_labels = None
 depends_on = None
 
