@@ -235,9 +235,23 @@ class OutboxMessage(SQLModel, table=True):
     last_error: str | None = Field(default=None, sa_column=Column(Text))
     claimed_by: str | None = Field(default=None, max_length=200)
     claimed_at: datetime | None = None
+    # When the send was handed to the platform (None: claimed but never tried, so a dead worker's row can be
+    # taken over at once without risking a duplicate).
+    attempted_at: datetime | None = None
     sent_at: datetime | None = None
     message_id: str | None = Field(default=None, max_length=200)
     created_at: datetime
+
+
+class SendRate(SQLModel, table=True):
+    """The send rate the dispatcher has learnt for one platform scope ("slack:T123", "teams:tenant:…"), so the next
+    fan-out starts near it instead of at the configured starting rate (migration 0007_limits)."""
+
+    __tablename__ = "send_rate"
+
+    scope: str = Field(primary_key=True, max_length=300)
+    rate: float
+    updated_at: datetime
 
 
 class SchedulerLease(SQLModel, table=True):
