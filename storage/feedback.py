@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
+from typing import Any
 
 from sqlalchemy import or_, update
 from sqlmodel import Session, col, select
@@ -111,6 +113,51 @@ def coach_of_groups(session: Session, idea: Idea) -> Person | None:
              .where(GroupMember.person_id == idea.author_id, PilotGroup.org_id == idea.org_id)
              .order_by(col(PilotGroup.id)))
     return session.exec(query).first()
+
+
+# Why a person is a candidate owner, best first: the coach of the idea's unit, of the pilot group whose nudge
+# prompted it, of one of the author's groups; else one of the organisation's coaches in turn.
+UNIT, NUDGE_GROUP, AUTHORS_GROUP, ANY_COACH = 0, 1, 2, 3
+
+
+def owner_candidates(session: Session, org_id: int, *, author_id: int, unit: str | None, group_id: int | None
+                     ) -> list[tuple[int, Person]]:
+    """(reason, person) of every candidate owner of a new idea, best reason first, in one query: a capture asks
+    this every time, so the four rules are one UNION ALL instead of a query each."""
+    statement = _owner_candidates_sql(bool(unit), group_id is not None)
+    params = {"org": org_id, "author": author_id, "unit": unit_key(unit) if unit else None, "group": group_id}
+    seen: set[tuple[int, int]] = set()
+    found: list[tuple[int, Person]] = []
+    for candidate, why in session.execute(statement, params).all():
+        if (why, candidate.id) not in seen:
+            seen.add((why, candidate.id))
+            found.append((why, candidate))
+    return found
+
+
+@lru_cache(maxsize=4)
+def _owner_candidates_sql(by_unit: bool, by_group: bool) -> Any:
+    """Built once per shape (with or without a unit, a nudge's group): building it costs more than running it."""
+    from sqlalchemy import bindparam, literal, literal_column, union_all
+
+    org, author = bindparam("org"), bindparam("author")
+    branches = []
+    if by_unit:
+        branches.append(select(Person, literal(UNIT).label("why"), literal(0).label("ord"))
+                        .join(UnitCoach, col(UnitCoach.person_id) == Person.id)
+                        .where(UnitCoach.org_id == org, UnitCoach.unit_key == bindparam("unit")))
+    if by_group:
+        branches.append(select(Person, literal(NUDGE_GROUP).label("why"), literal(0).label("ord"))
+                        .join(PilotGroup, col(PilotGroup.coach_id) == Person.id)
+                        .where(PilotGroup.id == bindparam("group")))
+    branches.append(select(Person, literal(AUTHORS_GROUP).label("why"), col(PilotGroup.id).label("ord"))
+                    .join(PilotGroup, col(PilotGroup.coach_id) == Person.id)
+                    .join(GroupMember, col(GroupMember.group_id) == PilotGroup.id)
+                    .where(GroupMember.person_id == author, PilotGroup.org_id == org))
+    branches.append(select(Person, literal(ANY_COACH).label("why"), col(Person.id).label("ord"))
+                    .join(Role, col(Role.person_id) == Person.id).where(Role.role == "coach", Role.org_id == org))
+    statement = union_all(*branches).order_by(literal_column("why"), literal_column("ord"))
+    return select(Person, literal_column("why")).from_statement(statement)
 
 
 def next_in_turn(session: Session, org: Organisation, candidates: Sequence[Person]) -> Person | None:

@@ -6,9 +6,9 @@ and the author's notification in the outbox land together or not at all.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import bindparam, func, text
 from sqlalchemy.exc import IntegrityError
@@ -49,6 +49,8 @@ class NewIdea:
     nudge_id: int | None = None
     challenge_id: int | None = None
     spread_from_id: int | None = None
+    feedback_due: date | None = None  # the promised date of first feedback
+    owner_id: int | None = None  # the responsible coach
 
 
 def _lock_org(session: Session, org_id: int) -> Organisation:
@@ -68,8 +70,8 @@ _INSERT_IDEA = Idea.__table__.insert().returning(Idea.__table__.c.id)  # type: i
 _INSERT_STAGE_CHANGE = StageChange.__table__.insert()  # type: ignore[attr-defined]
 
 
-def capture_idea(session: Session, org: Organisation, author: Person, new: NewIdea, *, now: datetime
-                 ) -> tuple[Idea, bool]:
+def capture_idea(session: Session, org: Organisation, author: Person, new: NewIdea, *, now: datetime,
+                 decide: Callable[[NewIdea], None] | None = None) -> tuple[Idea, bool]:
     """Store the idea with the organisation's next number. Returns (idea, created).
 
     With a `dedup_key` seen before, the earlier idea comes back and nothing is stored. The numbering UPDATE
@@ -82,6 +84,8 @@ def capture_idea(session: Session, org: Organisation, author: Person, new: NewId
         existing = session.exec(select(Idea).where(Idea.org_id == org.id, Idea.dedup_key == new.dedup_key)).first()
         if existing is not None:
             return existing, False
+    if decide is not None:  # what the caller decides about a new idea (its promise, its coach), before it is written
+        decide(new)
     number = session.execute(_NEXT_NUMBER, {"org": org.id}).scalar_one() - 1
     values = dict(
         org_id=org.id, number=number, title=clean_text(new.title), text=clean_text(new.text),
@@ -90,7 +94,7 @@ def capture_idea(session: Session, org: Organisation, author: Person, new: NewId
         source_link=new.source_link, source_channel=new.source_channel, source_message_ref=new.source_message_ref,
         original_author=new.original_author, dedup_key=new.dedup_key, group_id=new.group_id,
         nudge_id=new.nudge_id, challenge_id=new.challenge_id, spread_from_id=new.spread_from_id, stage="new",
-        created_at=now, updated_at=now,
+        feedback_due=new.feedback_due, owner_id=new.owner_id, created_at=now, updated_at=now,
     )
     # A Core INSERT, then the row handed to the session as loaded: the ORM's unit of work would cost a
     # capture more than the INSERT itself.

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, update
+from sqlalchemy import bindparam, func, update
 from sqlmodel import Session, col, select
 
 from storage.db import insert_for
@@ -58,10 +58,13 @@ def record_engagement(session: Session, nudge_id: int, person_id: int, kind: str
 
 def latest_nudge_for_member(session: Session, person_id: int, week: str) -> Nudge | None:
     """The newest nudge this week to any of the person's groups: an `idé …` now answers it."""
-    query = (select(Nudge).join(GroupMember, col(GroupMember.group_id) == Nudge.group_id)
-             .where(GroupMember.person_id == person_id, Nudge.week == week)
-             .order_by(col(Nudge.created_at).desc(), col(Nudge.id).desc()))
-    return session.exec(query).first()
+    return session.execute(_LATEST_NUDGE, {"person": person_id, "week": week}).scalars().first()
+
+
+# Built once: every capture asks (bench/core_bench.py).
+_LATEST_NUDGE = (select(Nudge).join(GroupMember, col(GroupMember.group_id) == Nudge.group_id)
+                 .where(GroupMember.person_id == bindparam("person"), Nudge.week == bindparam("week"))
+                 .order_by(col(Nudge.created_at).desc(), col(Nudge.id).desc()).limit(1))
 
 
 def nudges_without_reminder(session: Session, *, created_before: datetime) -> list[Nudge]:

@@ -8,7 +8,7 @@ import re
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import func, or_
+from sqlalchemy import false, func, or_
 from sqlmodel import Session, col, select
 
 from storage.db import insert_for
@@ -76,6 +76,30 @@ def label(org: Organisation) -> str:
 def any_connection(session: Session) -> bool:
     """Whether any workspace or tenant is connected at all: until one is, everything is one organisation."""
     return session.exec(select(OrgConnection.id).limit(1)).first() is not None
+
+
+def resolve_org(session: Session, candidates: Iterable[tuple[str, str | None]], default_key: str
+                ) -> tuple[Organisation | None, bool]:
+    """(organisation, connected) for a request, in one query (every request asks): the first candidate (kind,
+    external id) that is connected, else — only while nothing at all is connected — the organisation
+    `default_key` (None when it does not exist yet). `connected` says whether any connection exists."""
+    wanted = [(kind, ext) for kind, ext in candidates if ext]
+    order = {pair: n for n, pair in enumerate(wanted)}
+    matches = or_(*[(OrgConnection.kind == kind) & (OrgConnection.external_id == ext) for kind, ext in wanted]) \
+        if wanted else false()
+    nothing_connected = ~select(OrgConnection.id).exists()
+    query = (select(Organisation, OrgConnection.kind, OrgConnection.external_id, nothing_connected)
+             .outerjoin(OrgConnection, (col(OrgConnection.org_id) == Organisation.id) & matches)
+             .where(or_(Organisation.key == default_key, col(OrgConnection.id).is_not(None))))
+    rows = session.exec(query).all()
+    connected = [(org, kind, ext) for org, kind, ext, _ in rows if kind is not None]
+    if connected:
+        connected.sort(key=lambda row: order.get((row[1], row[2]), len(order)))
+        return connected[0][0], True
+    default = next((row for row in rows if row[0].key == default_key), None)
+    if default is None:  # the default organisation is not created yet: is anything connected at all?
+        return None, any_connection(session)
+    return (default[0], False) if default[3] else (None, True)
 
 
 def connected_org(session: Session, kind: str, external_id: str | None) -> Organisation | None:

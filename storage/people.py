@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func
+from sqlalchemy import bindparam, func
 from sqlmodel import Session, col, select
 
 from storage.db import insert_for
@@ -35,20 +35,26 @@ def _insert_ignore(session: Session, row: Organisation | Person) -> None:
     session.execute(insert_for(session, type(row)).values(**values).on_conflict_do_nothing())
 
 
+# Built once: every request looks up its organisation and its person, and building an ORM statement costs more
+# than running it (bench/core_bench.py).
+_ORG_BY_KEY = select(Organisation).where(Organisation.key == bindparam("key"))
+_PERSON = select(Person).where(Person.platform == bindparam("platform"), Person.user_id == bindparam("user"))
+
+
 def get_or_create_org(session: Session, key: str, name: str | None = None, *, now: datetime) -> Organisation:
-    org = session.exec(select(Organisation).where(Organisation.key == key)).first()
+    org = find_org(session, key)
     if org is None:
         _insert_ignore(session, Organisation(key=key, name=name or key, created_at=now))
-        org = session.exec(select(Organisation).where(Organisation.key == key)).one()
+        org = session.execute(_ORG_BY_KEY, {"key": key}).scalars().one()
     return org
 
 
 def find_org(session: Session, key: str) -> Organisation | None:
-    return session.exec(select(Organisation).where(Organisation.key == key)).first()
+    return session.execute(_ORG_BY_KEY, {"key": key}).scalars().first()
 
 
 def get_person(session: Session, platform: str, user_id: str) -> Person | None:
-    return session.exec(select(Person).where(Person.platform == platform, Person.user_id == user_id)).first()
+    return session.execute(_PERSON, {"platform": platform, "user": user_id}).scalars().first()
 
 
 def get_or_create_person(

@@ -16,6 +16,7 @@ from sqlmodel import Session
 
 from bot.core.context import Context, Origin
 from bot.core.replies import FormField, Reply
+from storage.ideas import NewIdea
 from storage.models import Comment, Idea, StageChange
 
 # word (casefolded, NFC) -> handler(ctx, rest of the text) -> Reply, or None to capture the text as an idea
@@ -63,6 +64,12 @@ THREAD_HANDLERS: list[ThreadHandler] = []
 # when it was theirs and counted.
 ReactionHandler = Callable[[Context, str, bool], bool]
 REACTION_HANDLERS: list[ReactionHandler] = []
+
+# Called once a new idea is known to be new (its dedup key unseen), before it is written: decider(ctx, new) fills in
+# what a feature decides about it (the feedback promise's date and the responsible coach), so the idea is stored
+# whole in one INSERT instead of being updated right after.
+CaptureDecider = Callable[[Context, NewIdea], None]
+CAPTURE_DECIDERS: list[CaptureDecider] = []
 
 # After an idea was stored (or found again by its dedup key): hook(ctx, idea, reply, created) may add to the
 # confirmation (the feedback promise says by when the author hears back).

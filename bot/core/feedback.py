@@ -25,6 +25,7 @@ from bot.core.extensions import (
     ACTIONS,
     AFTER_CAPTURE,
     AFTER_COMMENT,
+    CAPTURE_DECIDERS,
     FORM_HANDLERS,
     MESSAGE_HANDLERS,
     command,
@@ -37,6 +38,7 @@ from bot.core.stages import CHOOSABLE_STAGES, stage_label
 from storage import audit
 from storage import feedback as store
 from storage import ideas as idea_store
+from storage.ideas import NewIdea
 from storage.models import Comment, Idea, Person
 from storage.people import parse_person_ref
 from storage.text import clean_text
@@ -55,16 +57,25 @@ def promise_date(ctx: Context) -> date:
     return add_working_days(ideas.local_today(ctx), ctx.org.first_feedback_days)
 
 
+def promise_new(ctx: Context, new: NewIdea) -> None:
+    """A new idea is stored with its promised date and its responsible coach (one INSERT, no update after)."""
+    if new.feedback_due is None:
+        new.feedback_due = promise_date(ctx)
+    if new.owner_id is None and ctx.person.id is not None:
+        owner = ownership.choose_owner(ctx, ctx.person.id, clean_text(new.unit) or None, new.group_id)
+        new.owner_id = owner.id if owner is not None else None
+
+
 def promise_on_capture(ctx: Context, idea: Idea, reply: Reply, created: bool) -> None:
-    """A new idea gets its promised date and a responsible coach; the confirmation says both."""
-    if created and idea.feedback_due is None:
-        owner = ownership.choose_owner(ctx, idea)
+    """The confirmation says by when the author hears back and who handles the idea."""
+    if created and idea.feedback_due is None:  # stored by a path without the deciders: promise it now
+        owner = ownership.choose_owner(ctx, idea.author_id, idea.unit, idea.group_id)
         store.promise(ctx.session, idea, promise_date(ctx), owner, now=ctx.now)
-        if owner is not None and idea.anonymous:
-            # The responsible coach may reveal an anonymous author: the rule's choice is audited like a person's
-            # (no actor: the organisation's assignment rule chose, not the author).
-            audit.record(ctx.session, action=audit.OWNER_CHANGE, now=ctx.now, via=ctx.person.platform,
-                         org_id=ctx.org.id, idea_id=idea.id, detail={"owner": owner.id, "rule": "capture"})
+    if created and idea.owner_id is not None and idea.anonymous:
+        # The responsible coach may reveal an anonymous author: the rule's choice is audited like a person's
+        # (no actor: the organisation's assignment rule chose, not the author).
+        audit.record(ctx.session, action=audit.OWNER_CHANGE, now=ctx.now, via=ctx.person.platform,
+                     org_id=ctx.org.id, idea_id=idea.id, detail={"owner": idea.owner_id, "rule": "capture"})
     if idea.feedback_due is None or idea.first_feedback_at is not None:
         return
     when = long_date_year(idea.feedback_due, ctx.lang, ideas.local_today(ctx))
@@ -375,6 +386,7 @@ def on_form(ctx: Context, values: dict[str, object], context: str) -> Reply:
     return done
 
 
+CAPTURE_DECIDERS.append(promise_new)
 AFTER_CAPTURE.append(promise_on_capture)
 AFTER_COMMENT.append(after_comment)
 MESSAGE_HANDLERS.append(answer_in_conversation)

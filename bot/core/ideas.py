@@ -10,7 +10,14 @@ from sqlmodel import col, select
 from bot.core import links, ownership, views
 from bot.core.audit import acting_role, record_act
 from bot.core.context import Context, Origin
-from bot.core.extensions import AFTER_CAPTURE, AFTER_COMMENT, CAPTURE_ENRICHERS, IDEA_VIEWS, STAGE_CHANGED
+from bot.core.extensions import (
+    AFTER_CAPTURE,
+    AFTER_COMMENT,
+    CAPTURE_DECIDERS,
+    CAPTURE_ENRICHERS,
+    IDEA_VIEWS,
+    STAGE_CHANGED,
+)
 from bot.core.feedback_text import long_date_year
 from bot.core.grammar import make_title
 from bot.core.i18n import language, t
@@ -79,7 +86,8 @@ def capture(ctx: Context, text: str, origin: Origin | None, *, title: str | None
         source_message_ref=origin.message_ref, original_author=origin.original_author, dedup_key=origin.dedup_key,
         group_id=origin.group_id, nudge_id=origin.nudge_id, challenge_id=origin.challenge_id,
     )
-    idea, created = store.capture_idea(ctx.session, ctx.org, ctx.person, new, now=ctx.now)
+    idea, created = store.capture_idea(ctx.session, ctx.org, ctx.person, new, now=ctx.now,
+                                       decide=lambda fresh: decide_new(ctx, fresh))
     if created:
         ctx.events.append(CAPTURED)
         if origin.channel and origin.message_ref:
@@ -93,6 +101,12 @@ def capture(ctx: Context, text: str, origin: Origin | None, *, title: str | None
     for extend in IDEA_VIEWS:  # features add what they know about it (the challenge it answers)
         extend(ctx, idea, reply)
     return reply
+
+
+def decide_new(ctx: Context, new: store.NewIdea) -> None:
+    """What the features decide about a new idea before it is stored (extensions.CAPTURE_DECIDERS)."""
+    for decide in CAPTURE_DECIDERS:
+        decide(ctx, new)
 
 
 def find(ctx: Context, number: int) -> Idea | Reply:

@@ -73,9 +73,11 @@ def resolve(session: Session, actor: Actor, settings: Settings, *, now: datetime
     """The organisation of the request's workspace or tenant, or None when it is connected to none (see above)."""
     if actor.platform == "shell":
         return get_or_create_org(session, LOCAL_ORG, now=now)
-    if not store.any_connection(session):  # one organisation, as before issue 11: one query more than then
-        return get_or_create_org(session, settings.organisation, settings.organisation_name or None, now=now)
-    return _connected(session, actor)
+    # One query on every request: the workspace's connection, or the default while nothing is connected.
+    org, connected = store.resolve_org(session, _candidates(actor), settings.organisation)
+    if org is not None or connected:
+        return org
+    return get_or_create_org(session, settings.organisation, settings.organisation_name or None, now=now)
 
 
 def is_served(session: Session, actor: Actor, *, connected_only: bool = False) -> bool:

@@ -20,12 +20,15 @@ from storage.ideas import set_owner
 from storage.models import Idea, Person
 
 
-def choose_owner(ctx: Context, idea: Idea) -> Person | None:
-    for found in (store.coach_of_unit(ctx.session, ctx.org.id, idea.unit), store.coach_of_groups(ctx.session, idea)):
-        if found is not None and found.id != idea.author_id:
-            return found
-    candidates = [p for p in store.coaches(ctx.session, ctx.org.id) if p.id != idea.author_id and not p.unreachable]
-    return store.next_in_turn(ctx.session, ctx.org, candidates)
+def choose_owner(ctx: Context, author_id: int, unit: str | None, group_id: int | None) -> Person | None:
+    """The coach of the new idea's unit, else of its pilot group (the nudge's, else the author's), else the
+    organisation's coaches in turn (skipping those the platform cannot reach); never the author."""
+    found = store.owner_candidates(ctx.session, ctx.org.id, author_id=author_id, unit=unit, group_id=group_id)
+    for why, person in found:
+        if why != store.ANY_COACH and person.id != author_id:
+            return person
+    turn = [p for why, p in found if why == store.ANY_COACH and p.id != author_id and not p.unreachable]
+    return store.next_in_turn(ctx.session, ctx.org, turn)
 
 
 def tell_author(ctx: Context, idea: Idea, key: str, reply_for: Callable[[str], Reply]) -> None:
