@@ -27,7 +27,7 @@ from storage.models import (
     StageChange,
     Vote,
 )
-from storage.search import index_similar, search_idea_ids, similar_idea_ids
+from storage.search import SimilarIdea, index_similar, search_idea_ids, similar_hints
 from storage.text import clean_text
 
 
@@ -166,10 +166,10 @@ def search_ideas(session: Session, org_id: int, query: str, *, limit: int = 20) 
     return ideas_by_ids(session, search_idea_ids(session, org_id, query, limit=limit))
 
 
-def similar_ideas(session: Session, idea: Idea, *, limit: int = 3) -> list[Idea]:
-    """Ideas a Swedish reader would call the same as `idea`, most alike first (none is fine)."""
-    ids = similar_idea_ids(session, idea.org_id, idea.title, limit=limit, exclude_id=idea.id)
-    return ideas_by_ids(session, ids) if ids else []
+def similar_ideas(session: Session, idea: Idea, *, limit: int = 3) -> list[SimilarIdea]:
+    """Ideas a Swedish reader would call the same as `idea`, most alike first (none is fine): their number,
+    title and stage, as a capture's confirmation lists them, from one query."""
+    return similar_hints(session, idea.org_id, idea.title, limit=limit, exclude_id=idea.id)
 
 
 def change_stage(session: Session, idea: Idea, actor: Person | None, to_stage: str,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from functools import lru_cache
 
 from sqlalchemy import TextClause, text
@@ -84,14 +85,30 @@ _PG_INDEX = text("INSERT INTO idea_similar (idea_id, org_id, total, keys) VALUES
                  "ON CONFLICT (idea_id) DO UPDATE SET total = excluded.total, keys = excluded.keys")
 
 
+@dataclass(frozen=True, slots=True)
+class SimilarIdea:
+    """A hint under a capture's confirmation: what the line shows, read by the similarity query itself."""
+
+    id: int
+    number: int
+    title: str
+    stage: str
+
+
 def similar_idea_ids(session: Session, org_id: int, title: str, *, limit: int = 3,
                      exclude_id: int | None = None) -> list[int]:
+    """Ideas whose titles a Swedish reader would call the same idea as `title`, most alike first (their ids)."""
+    return [hint.id for hint in similar_hints(session, org_id, title, limit=limit, exclude_id=exclude_id)]
+
+
+def similar_hints(session: Session, org_id: int, title: str, *, limit: int = 3,
+                  exclude_id: int | None = None) -> list[SimilarIdea]:
     """Ideas whose titles a Swedish reader would call the same idea as `title`, most alike first.
 
     The index finds the ideas sharing the most telling keys (stems, compound parts, synonyms: see
     storage/swedish.py); Python then scores the best few by how much of both titles they share, so an idea
     that only shares "ny" or "kommunen" never comes back, and a long idea that happens to share one word
-    ranks below a short one that says the same thing.
+    ranks below a short one that says the same thing. One statement: the hint's line comes with it.
     """
     wanted = similarity_keys(title)
     keys = sorted(wanted, key=lambda k: (-wanted[k], k))[:MAX_KEYS]
@@ -104,10 +121,11 @@ def similar_idea_ids(session: Session, org_id: int, title: str, *, limit: int = 
         **{f"k{i}": (f'"{k}"' if dialect == "sqlite" else [k]) for i, k in enumerate(keys)},
         **{f"w{i}": wanted[k] for i, k in enumerate(keys)},
     }).all()
-    scored = [(similarity(wanted, similarity_keys(row_title)), idea_id) for idea_id, row_title in rows]
-    scored = [(score, idea_id) for score, idea_id in scored if score >= SIMILAR_THRESHOLD]
-    scored.sort(key=lambda pair: (-pair[0], -pair[1]))
-    return [idea_id for _, idea_id in scored[:limit]]
+    scored = [(similarity(wanted, similarity_keys(row_title)), SimilarIdea(idea_id, number, row_title, stage))
+              for idea_id, row_title, number, stage in rows]
+    scored = [(score, hint) for score, hint in scored if score >= SIMILAR_THRESHOLD]
+    scored.sort(key=lambda pair: (-pair[0], -pair[1].id))
+    return [hint for _, hint in scored[:limit]]
 
 
 @lru_cache(maxsize=64)
@@ -128,7 +146,7 @@ def _candidates_sql(dialect: str, n_keys: int) -> TextClause:
         raise RuntimeError(f"similar ideas are not supported on {dialect}")
     union = " UNION ALL ".join(per_key.format(i=i) for i in range(n_keys))
     return text(
-        "SELECT idea.id, idea.title FROM (SELECT id, sum(w) / (:wanted + max(total)) AS dice "
+        "SELECT idea.id, idea.title, idea.number, idea.stage FROM (SELECT id, sum(w) / (:wanted + max(total)) AS dice "
         f"FROM ({union}) AS matches GROUP BY id) AS c "
         "JOIN idea ON idea.id = c.id WHERE idea.withdrawn_at IS NULL AND idea.id != :exclude "
         "ORDER BY c.dice DESC, c.id DESC LIMIT :rescored"

@@ -9,6 +9,7 @@ from bot.core.i18n import t
 from bot.core.replies import ActionId, Button, Field, Form, FormField, IdeaLine, Option, Reply, ReplyKind, Select
 from bot.core.stages import CHOOSABLE_STAGES, STAGES, stage_label
 from storage.models import Comment, Idea, Person, StageChange
+from storage.search import SimilarIdea
 
 
 def display_name(person: Person | None, lang: str = "sv") -> str:
@@ -28,9 +29,9 @@ def author_label(idea: Idea, person: Person | None, lang: str) -> str:
     return display_name(person, lang)
 
 
-def idea_line(idea: Idea, lang: str, *, author: Person | None = None, votes: int = 0) -> IdeaLine:
+def idea_line(idea: Idea | SimilarIdea, lang: str, *, author: Person | None = None, votes: int = 0) -> IdeaLine:
     """A line in a list; with `author` it names them ("Anonym" for an anonymous idea)."""
-    shown_author = None if author is None else author_label(idea, author, lang)
+    shown_author = None if author is None or not isinstance(idea, Idea) else author_label(idea, author, lang)
     return IdeaLine(number=idea.number, title=idea.title, stage=idea.stage, stage_label=stage_label(idea.stage, lang),
                     author=shown_author, votes=votes)
 
@@ -43,7 +44,7 @@ def error(lang: str, key: str, **values: object) -> Reply:
     return Reply(ReplyKind.ERROR, t(lang, key, **values), locale=lang)
 
 
-def captured(idea: Idea, similar: Sequence[Idea], lang: str, *, again: bool = False) -> Reply:
+def captured(idea: Idea, similar: Sequence[SimilarIdea], lang: str, *, again: bool = False) -> Reply:
     stage = stage_label(idea.stage, lang)
     text = t(lang, "captured.again" if again else "captured.text", number=idea.number, title=idea.title, stage=stage)
     if idea.anonymous:
