@@ -153,7 +153,7 @@ def run(url: str, ideas: int, captures: int, rounds: int) -> list[str]:
     if db.dialect == "postgresql":
         with db.engine.begin() as conn:
             conn.exec_driver_sql("ANALYZE idea")
-            conn.exec_driver_sql("ANALYZE idea_similar")
+            conn.exec_driver_sql("ANALYZE idea_key")
     core_rate, bare_rate = measure_capture(core, db, captures, rng)
     fts, like, hits = measure_search(db, org_id, rounds)
     db.dispose()

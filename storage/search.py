@@ -3,8 +3,9 @@
 Words are matched as prefixes, so `cykel` finds "Cykelparkering", and since å, ä and ö stay letters of
 their own, `år` never matches "ar".
 
-Similar ideas use an index of their own (`idea_similar`): each idea's similarity keys (storage/swedish.py),
-an FTS5 table on SQLite and a GIN-indexed text[] on PostgreSQL.
+Similar ideas use an index of their own: each idea's similarity keys (storage/swedish.py), one row per idea and
+key in `idea_key`, whose primary key (org_id, key, idea_id) answers "the newest ideas of this organisation with
+this key" by one range read on SQLite and PostgreSQL alike.
 """
 
 from __future__ import annotations
@@ -55,34 +56,25 @@ RESCORED = 16
 
 
 def index_similar(session: Session, idea: Idea, *, new: bool = False) -> None:
-    """(Re)write the idea's similarity keys, which `similar_idea_ids` looks ideas up by."""
+    """(Re)write the idea's similarity keys, which `similar_hints` looks ideas up by: one row per key."""
+    if not new:
+        session.execute(_UNINDEX, {"id": idea.id})
     keys = similarity_keys(idea.title)
-    values = {"id": idea.id, "org": idea.org_id, "total": sum(keys.values())}
-    if session.get_bind().dialect.name == "sqlite":
-        if not new:
-            session.execute(_SQLITE_UNINDEX, {"id": idea.id})
-        session.execute(_SQLITE_INDEX, {**values, "keys": " ".join(keys)})
-    else:
-        session.execute(_PG_INDEX, {**values, "keys": list(keys)})
+    if keys:
+        total = sum(keys.values())
+        session.execute(_INDEX, [{"org": idea.org_id, "key": key, "id": idea.id, "total": total} for key in keys])
 
 
 def index_similar_many(session: Session, rows: Iterable[tuple[int, int, str]]) -> None:
     """Index many new ideas at once, as (id, org_id, title): for bulk loads that bypass `capture_idea`."""
-    values = [(i, o, similarity_keys(t)) for i, o, t in rows]
-    if not values:
-        return
-    if session.get_bind().dialect.name == "sqlite":
-        session.execute(_SQLITE_INDEX, [{"id": i, "org": o, "total": sum(k.values()), "keys": " ".join(k)}
-                                        for i, o, k in values])
-    else:
-        session.execute(_PG_INDEX, [{"id": i, "org": o, "total": sum(k.values()), "keys": list(k)}
-                                    for i, o, k in values])
+    values = [{"org": org, "key": key, "id": idea_id, "total": sum(keys.values())}
+              for idea_id, org, keys in ((i, o, similarity_keys(t)) for i, o, t in rows) for key in keys]
+    for start in range(0, len(values), 20000):
+        session.execute(_INDEX, values[start:start + 20000])
 
 
-_SQLITE_UNINDEX = text("DELETE FROM idea_similar WHERE rowid = :id")
-_SQLITE_INDEX = text("INSERT INTO idea_similar (rowid, org_id, total, keys) VALUES (:id, :org, :total, :keys)")
-_PG_INDEX = text("INSERT INTO idea_similar (idea_id, org_id, total, keys) VALUES (:id, :org, :total, :keys) "
-                 "ON CONFLICT (idea_id) DO UPDATE SET total = excluded.total, keys = excluded.keys")
+_UNINDEX = text("DELETE FROM idea_key WHERE idea_id = :id")
+_INDEX = text("INSERT INTO idea_key (org_id, key, idea_id, total) VALUES (:org, :key, :id, :total)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,7 +110,7 @@ def similar_hints(session: Session, org_id: int, title: str, *, limit: int = 3,
     rows = session.execute(_candidates_sql(dialect, len(keys)), {
         "org": org_id, "exclude": exclude_id or -1, "per_key": PER_KEY, "rescored": RESCORED,
         "wanted": sum(wanted.values()),
-        **{f"k{i}": (f'"{k}"' if dialect == "sqlite" else [k]) for i, k in enumerate(keys)},
+        **{f"k{i}": k for i, k in enumerate(keys)},
         **{f"w{i}": wanted[k] for i, k in enumerate(keys)},
     }).all()
     scored = [(similarity(wanted, similarity_keys(row_title)), SimilarIdea(idea_id, number, row_title, stage))
@@ -135,15 +127,10 @@ def _candidates_sql(dialect: str, n_keys: int) -> TextClause:
     The index keeps each idea's total key weight, so a long idea sharing one key ranks below a short one
     sharing the same key, as it will when Python scores them exactly.
     """
-    if dialect == "sqlite":
-        per_key = ("SELECT rowid AS id, total, :w{i} AS w FROM (SELECT rowid, total FROM idea_similar "
-                   "WHERE idea_similar MATCH :k{i} AND org_id = :org ORDER BY rowid DESC LIMIT :per_key)")
-    elif dialect == "postgresql":
-        per_key = ("SELECT id, total, w FROM (SELECT idea_id AS id, total, CAST(:w{i} AS real) AS w "
-                   "FROM idea_similar WHERE keys @> :k{i} AND org_id = :org ORDER BY idea_id DESC LIMIT :per_key) "
-                   "AS k{i}")
-    else:  # pragma: no cover - only SQLite and PostgreSQL are supported
-        raise RuntimeError(f"similar ideas are not supported on {dialect}")
+    # Per key, one range of the (org_id, key, idea_id) primary key read backwards: the newest ideas first.
+    cast = "CAST(:w{i} AS real)" if dialect == "postgresql" else ":w{i}"
+    per_key = (f"SELECT id, total, w FROM (SELECT idea_id AS id, total, {cast} AS w FROM idea_key "
+               "WHERE org_id = :org AND key = :k{i} ORDER BY idea_id DESC LIMIT :per_key) AS k{i}")
     union = " UNION ALL ".join(per_key.format(i=i) for i in range(n_keys))
     return text(
         "SELECT idea.id, idea.title, idea.number, idea.stage FROM (SELECT id, sum(w) / (:wanted + max(total)) AS dice "

@@ -99,3 +99,97 @@ def test_the_labelled_pairs_hold_their_floor(db):
     assert result["all"]["recall"] >= 0.75
     assert result["all"]["false"] <= 0.05
     assert result["holdout"]["recall"] >= 0.7
+
+
+def _migrated_keys(url: str) -> None:
+    """Upgrade to 0007 (the FTS5 / array index), store ideas, upgrade to head: the keys moved to idea_key and
+    the hints still come; a downgrade puts them back in idea_similar."""
+    from alembic import command
+    from sqlalchemy import create_engine, text
+
+    from storage.db import Database, alembic_config, normalise_url
+
+    engine = create_engine(normalise_url(url))
+    cfg = alembic_config(engine)
+    command.upgrade(cfg, "0007_limits")
+    db = Database(url)
+    with db.session() as session:
+        org = get_or_create_org(session, "m", now=START)
+        person = get_or_create_person(session, org, "shell", "anna", now=START)
+        # Written as 0007's code wrote it: the keys in idea_similar.
+        for number, title in enumerate(["Cykelparkering vid stationen", "Längre öppettider på biblioteket"], 1):
+            idea_id = session.execute(text(
+                "INSERT INTO idea (org_id, number, title, text, stage, anonymous, author_id, source, created_at, "
+                "updated_at) VALUES (:org, :n, :t, :body, 'new', false, :a, 'shell', :now, :now) RETURNING id"),
+                {"org": org.id, "n": number, "t": title, "body": title, "a": person.id, "now": START}).scalar_one()
+            keys = similarity_keys(title)
+            if engine.dialect.name == "sqlite":
+                session.execute(text("INSERT INTO idea_similar (rowid, org_id, total, keys) VALUES (:i, :o, :t, :k)"),
+                                {"i": idea_id, "o": org.id, "t": sum(keys.values()), "k": " ".join(keys)})
+            else:
+                session.execute(text("INSERT INTO idea_similar (idea_id, org_id, total, keys) VALUES (:i, :o, :t, :k)"),
+                                {"i": idea_id, "o": org.id, "t": sum(keys.values()), "k": list(keys)})
+        session.execute(text("UPDATE organisation SET next_idea_number = 3 WHERE id = :o"), {"o": org.id})
+    command.upgrade(cfg, "heads")
+    with db.session() as session:
+        moved = session.execute(text("SELECT count(*) FROM idea_key")).scalar_one()
+        assert moved == len(similarity_keys("Cykelparkering vid stationen")) + len(
+            similarity_keys("Längre öppettider på biblioteket"))
+        org = get_or_create_org(session, "m", now=START)
+        person = get_or_create_person(session, org, "shell", "bertil", now=START)
+        idea, _ = capture_idea(session, org, person, NewIdea(title="Cykelställ med tak vid resecentrum",
+                                                             text="x", source="shell"), now=START)
+        assert [hint.number for hint in similar_ideas(session, idea)] == [1]
+    command.downgrade(cfg, "0007_limits")
+    with db.session() as session:
+        assert session.execute(text("SELECT count(*) FROM idea_similar")).scalar_one() == 3
+    db.dispose()
+    engine.dispose()
+
+
+def test_the_keys_move_to_the_btree_table_on_upgrade_and_back_on_downgrade_sqlite(tmp_path):
+    _migrated_keys(f"sqlite:///{tmp_path / 'keys.db'}")
+
+
+def test_the_keys_move_to_the_btree_table_on_upgrade_and_back_on_downgrade_postgresql():
+    import uuid
+
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    from storage.db import normalise_url
+    from tests.conftest import PG_URL
+
+    if not PG_URL:
+        pytest.skip("PostgreSQL only (IDESLUSS_TEST_DATABASE_URL)")
+    name = f"idesluss_keys_{uuid.uuid4().hex[:8]}"
+    server = create_engine(normalise_url(PG_URL), isolation_level="AUTOCOMMIT")
+    with server.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    try:
+        _migrated_keys(make_url(normalise_url(PG_URL)).set(database=name).render_as_string(hide_password=False))
+    finally:
+        with server.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE "{name}" WITH (FORCE)')
+        server.dispose()
+
+
+def test_a_small_organisation_beside_a_large_one_gets_its_own_hints_only(tmp_path):
+    """The lookup reads one organisation's keys: a big neighbour's matching ideas are neither hints nor work."""
+    from storage.db import Database
+
+    db = Database(f"sqlite:///{tmp_path / 'two.db'}")
+    db.upgrade()
+    with db.session() as session:
+        big, small = get_or_create_org(session, "tranas", now=START), get_or_create_org(session, "ydre", now=START)
+        anna = get_or_create_person(session, big, "shell", "anna", now=START)
+        bo = get_or_create_person(session, small, "shell", "bo", now=START)
+        for n in range(50):
+            capture_idea(session, big, anna, NewIdea(title=f"Cykelparkering vid stationen {n}", text="x",
+                                                     source="shell"), now=START)
+        mine, _ = capture_idea(session, small, bo, NewIdea(title="Cykelparkering vid stationen", text="x",
+                                                           source="shell"), now=START)
+        idea, _ = capture_idea(session, small, bo, NewIdea(title="Cykelställ med tak vid resecentrum", text="x",
+                                                           source="shell"), now=START)
+        assert [hint.id for hint in similar_ideas(session, idea)] == [mine.id]
+    db.dispose()

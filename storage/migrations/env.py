@@ -12,7 +12,7 @@ target_metadata = SQLModel.metadata
 # Search structures live outside the models (FTS5 virtual tables, a generated tsvector column).
 _IGNORED_TABLES = {"idea_fts", "idea_fts_data", "idea_fts_idx", "idea_fts_docsize", "idea_fts_config",
                    "idea_fts_content", "idea_similar", "idea_similar_data", "idea_similar_idx",
-                   "idea_similar_docsize", "idea_similar_config", "idea_similar_content"}
+                   "idea_similar_docsize", "idea_similar_config", "idea_similar_content", "idea_key"}
 
 
 def include_object(obj, name, type_, reflected, compare_to):  # type: ignore[no-untyped-def]
