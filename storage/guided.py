@@ -10,13 +10,29 @@ from sqlmodel import Session
 
 from storage.models import GuidedCapture, Person
 
+# session.info: people known (in this transaction) to have no unfinished guided capture. Every command asks, so
+# the person lookup answers it with the same query (storage.people.get_person) instead of a query of its own.
+_NONE = "idesluss.no_guided"
+
+
+def note_guided(session: Session, person_id: int, row: GuidedCapture | None) -> None:
+    """What a query that loaded the person found of their guided capture (a row is in the identity map now)."""
+    absent: set[int] = session.info.setdefault(_NONE, set())
+    if row is None:
+        absent.add(person_id)
+    else:
+        absent.discard(person_id)
+
 
 def get_guided(session: Session, person: Person) -> GuidedCapture | None:
+    if person.id in session.info.get(_NONE, ()):
+        return None
     return session.get(GuidedCapture, person.id)
 
 
 def save_guided(session: Session, person: Person, step: str, data: dict[str, Any], context: str = "", *,
                 now: datetime) -> None:
+    session.info.get(_NONE, set()).discard(person.id)
     row = session.get(GuidedCapture, person.id)
     if row is None:
         row = GuidedCapture(person_id=person.id, step=step, updated_at=now)

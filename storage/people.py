@@ -8,7 +8,8 @@ from sqlalchemy import bindparam, func
 from sqlmodel import Session, col, select
 
 from storage.db import insert_for
-from storage.models import Organisation, Person, Role
+from storage.guided import note_guided
+from storage.models import GuidedCapture, Organisation, Person, Role
 
 ROLES = ("coach", "manager", "admin")
 
@@ -38,7 +39,9 @@ def _insert_ignore(session: Session, row: Organisation | Person) -> None:
 # Built once: every request looks up its organisation and its person, and building an ORM statement costs more
 # than running it (bench/core_bench.py).
 _ORG_BY_KEY = select(Organisation).where(Organisation.key == bindparam("key"))
-_PERSON = select(Person).where(Person.platform == bindparam("platform"), Person.user_id == bindparam("user"))
+# The person with their unfinished guided capture, if any: every command asks for both (storage/guided.py).
+_PERSON = (select(Person, GuidedCapture).outerjoin(GuidedCapture, col(GuidedCapture.person_id) == Person.id)
+           .where(Person.platform == bindparam("platform"), Person.user_id == bindparam("user")))
 
 
 def get_or_create_org(session: Session, key: str, name: str | None = None, *, now: datetime) -> Organisation:
@@ -54,7 +57,12 @@ def find_org(session: Session, key: str) -> Organisation | None:
 
 
 def get_person(session: Session, platform: str, user_id: str) -> Person | None:
-    return session.execute(_PERSON, {"platform": platform, "user": user_id}).scalars().first()
+    row = session.execute(_PERSON, {"platform": platform, "user": user_id}).first()
+    if row is None:
+        return None
+    person, guided = row
+    note_guided(session, person.id, guided)
+    return person
 
 
 def get_or_create_person(
