@@ -7,8 +7,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from datetime import datetime
+from functools import lru_cache
+from typing import Any
 
-from sqlalchemy import false, func, or_
+from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
 from storage.db import insert_for
@@ -82,24 +84,42 @@ def resolve_org(session: Session, candidates: Iterable[tuple[str, str | None]], 
                 ) -> tuple[Organisation | None, bool]:
     """(organisation, connected) for a request, in one query (every request asks): the first candidate (kind,
     external id) that is connected, else — only while nothing at all is connected — the organisation
-    `default_key` (None when it does not exist yet). `connected` says whether any connection exists."""
+    `default_key` (None when it does not exist yet). `connected` says whether any connection exists.
+
+    Two indexed branches in a UNION ALL (the connection by its unique (kind, external_id); the default
+    organisation by its key), each carrying whether anything is connected: the cost does not grow with the
+    number of organisations."""
     wanted = [(kind, ext) for kind, ext in candidates if ext]
     order = {pair: n for n, pair in enumerate(wanted)}
-    matches = or_(*[(OrgConnection.kind == kind) & (OrgConnection.external_id == ext) for kind, ext in wanted]) \
-        if wanted else false()
-    nothing_connected = ~select(OrgConnection.id).exists()
-    query = (select(Organisation, OrgConnection.kind, OrgConnection.external_id, nothing_connected)
-             .outerjoin(OrgConnection, (col(OrgConnection.org_id) == Organisation.id) & matches)
-             .where(or_(Organisation.key == default_key, col(OrgConnection.id).is_not(None))))
-    rows = session.exec(query).all()
+    statement = _resolve_sql(len(wanted))
+    params: dict[str, object] = {"default": default_key}
+    for n, (kind, ext) in enumerate(wanted):
+        params[f"kind{n}"], params[f"ext{n}"] = kind, ext
+    rows = session.execute(statement, params).all()
     connected = [(org, kind, ext) for org, kind, ext, _ in rows if kind is not None]
     if connected:
         connected.sort(key=lambda row: order.get((row[1], row[2]), len(order)))
         return connected[0][0], True
-    default = next((row for row in rows if row[0].key == default_key), None)
-    if default is None:  # the default organisation is not created yet: is anything connected at all?
+    if not rows:  # the default organisation is not created yet: is anything connected at all?
         return None, any_connection(session)
-    return (default[0], False) if default[3] else (None, True)
+    default, _, _, anything = rows[0]
+    return (None, True) if anything else (default, False)
+
+
+@lru_cache(maxsize=8)
+def _resolve_sql(n_candidates: int) -> Any:
+    from sqlalchemy import bindparam, literal_column, null, union_all
+
+    anything = select(OrgConnection.id).exists().label("anything")
+    branches = [select(Organisation, null().label("kind"), null().label("external_id"), anything)
+                .where(Organisation.key == bindparam("default"))]
+    if n_candidates:
+        matches = or_(*[(OrgConnection.kind == bindparam(f"kind{n}"))
+                        & (OrgConnection.external_id == bindparam(f"ext{n}")) for n in range(n_candidates)])
+        branches.append(select(Organisation, OrgConnection.kind, OrgConnection.external_id, literal_column("1"))
+                        .join(OrgConnection, col(OrgConnection.org_id) == Organisation.id).where(matches))
+    return select(Organisation, literal_column("kind"), literal_column("external_id"),
+                  literal_column("anything")).from_statement(union_all(*branches))
 
 
 def connected_org(session: Session, kind: str, external_id: str | None) -> Organisation | None:
