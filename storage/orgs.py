@@ -108,7 +108,7 @@ def resolve_org(session: Session, candidates: Iterable[tuple[str, str | None]], 
 
 @lru_cache(maxsize=8)
 def _resolve_sql(n_candidates: int) -> Any:
-    from sqlalchemy import bindparam, literal_column, null, union_all
+    from sqlalchemy import bindparam, literal_column, null, true, union_all
 
     anything = select(OrgConnection.id).exists().label("anything")
     branches = [select(Organisation, null().label("kind"), null().label("external_id"), anything)
@@ -116,7 +116,7 @@ def _resolve_sql(n_candidates: int) -> Any:
     if n_candidates:
         matches = or_(*[(OrgConnection.kind == bindparam(f"kind{n}"))
                         & (OrgConnection.external_id == bindparam(f"ext{n}")) for n in range(n_candidates)])
-        branches.append(select(Organisation, OrgConnection.kind, OrgConnection.external_id, literal_column("1"))
+        branches.append(select(Organisation, OrgConnection.kind, OrgConnection.external_id, true().label("anything"))
                         .join(OrgConnection, col(OrgConnection.org_id) == Organisation.id).where(matches))
     return select(Organisation, literal_column("kind"), literal_column("external_id"),
                   literal_column("anything")).from_statement(union_all(*branches))
