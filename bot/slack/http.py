@@ -26,6 +26,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from bot.request_body import BodyTooLarge, read_bounded
+
 log = logging.getLogger("idesluss.slack")
 MAX_BODY = 1_000_000  # Slack's largest payloads (big modals) are far below this
 AFTER_RESPONSE = "after_response"  # the Bolt context key listeners wait on before slow work
@@ -110,8 +112,10 @@ def slack_routes(app: AsyncApp, signing_secret: str, *, clock: Callable[[], floa
     verifier = make_verifier(signing_secret, clock)
 
     async def slack_events(request: Request) -> Response:
-        body = await request.body()
-        if len(body) > MAX_BODY:
+        try:
+            body = await read_bounded(request, MAX_BODY)
+        except BodyTooLarge as exc:
+            log.warning("slack: refused a request body: %s", exc)
             return JSONResponse({"error": "too large"}, status_code=413)
         headers = request.headers
         if not verifier.is_valid(body, headers.get("x-slack-request-timestamp"), headers.get("x-slack-signature")):

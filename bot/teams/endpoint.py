@@ -15,6 +15,7 @@ from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from bot.request_body import BodyTooLarge, read_bounded
 from bot.teams.activities import Outcome, TeamsBot
 from bot.teams.auth import AuthError
 from bot.teams.registrations import Registration
@@ -37,8 +38,10 @@ class TeamsEndpoint:
         self.authenticator = authenticator
 
     async def handle(self, request: Request) -> Response:
-        body = await request.body()
-        if len(body) > MAX_BODY:
+        try:
+            body = await read_bounded(request, MAX_BODY)
+        except BodyTooLarge as exc:
+            log.warning("teams: refused a request body: %s", exc)
             return JSONResponse({"error": "too large"}, status_code=413)
         try:
             activity = json.loads(body)
