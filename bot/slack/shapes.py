@@ -217,6 +217,8 @@ def problem(kind: str, data: dict[str, Any]) -> str | None:
     """What is wrong with a signed request of `kind` ("command", "event", "interaction"), or None."""
     try:
         if kind == "command":
+            if "ssl_check" in data:
+                return None  # Slack checking the certificate (`ssl_check=1`): Bolt answers it
             SlashCommand.model_validate(data)
             return None
         envelope_type = data.get("type")

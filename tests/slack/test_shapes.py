@@ -144,6 +144,11 @@ def test_slacks_documented_slash_command_has_the_right_shape() -> None:
     assert shapes.problem(*parsed) is None
 
 
+def test_slacks_certificate_check_is_not_a_malformed_command(slack: SlackClient) -> None:
+    assert slack.post(b"ssl_check=1&token=gIkuvaNzQIHg97ATvDxqgjtO", "application/x-www-form-urlencoded"
+                      ).status_code == 200
+
+
 def test_a_well_formed_command_still_captures_after_malformed_ones(slack: SlackClient, db: Database) -> None:
     assert CASES["a slash command without user_id"](slack).status_code == 400
     assert slack.command("Cykelställ med tak vid resecentrum").status_code == 200
