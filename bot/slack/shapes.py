@@ -56,7 +56,7 @@ class SlashCommand(_Shape):
     text: str | None = None
     team_id: str | None = None
     channel_id: str | None = None
-    response_url: str | None = None
+    response_url: str = NonEmpty  # where the answer goes: without it the idea would be stored and never confirmed
 
 
 # -- the Events API ---------------------------------------------------------------------------------------------

@@ -48,8 +48,10 @@ class TeamsEndpoint:
         try:
             activity = json.loads(body)
         except (ValueError, UnicodeDecodeError):
+            log.warning("teams: refused a body that is not JSON")
             return JSONResponse({"error": "not json"}, status_code=400)
         if not isinstance(activity, dict):
+            log.warning("teams: refused a JSON body that is not an object")
             return JSONResponse({"error": "not an activity"}, status_code=400)
         wrong = shapes.problem(activity)
         if wrong is not None:

@@ -114,6 +114,7 @@ class _ExtensionValue(_Shape):
     data: dict[str, Any] | None = None
 
 
+HANDLED = frozenset({"message", "invoke", "messageReaction", "installationUpdate"})  # what TeamsBot acts on
 INVOKE_VALUES: dict[str, type[_Shape]] = {"adaptiveCard/action": _CardAction, "task/fetch": _TaskValue,
                                           "task/submit": _TaskValue, "composeExtension/fetchTask": _ExtensionValue,
                                           "composeExtension/submitAction": _ExtensionValue}
@@ -134,6 +135,8 @@ def problem(activity: dict[str, Any]) -> str | None:
         Activity.model_validate(activity)
     except ValidationError as error:
         return _describe(error)
+    if activity["type"] in HANDLED and not (activity.get("conversation") or {}).get("id"):
+        return "conversation.id: required (the answer goes there)"
     value = activity.get("value")
     if activity["type"] == "invoke":
         if value is not None and not isinstance(value, dict):

@@ -97,6 +97,7 @@ CASES = {
     "a slash command without user_id": broken_command(_drop("user_id")),
     "a slash command with an empty user_id": broken_command(_set("user_id", "")),
     "a slash command without trigger_id": broken_command(_drop("trigger_id")),
+    "a slash command without response_url": broken_command(_drop("response_url")),
 }
 
 

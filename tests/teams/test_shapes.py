@@ -65,6 +65,7 @@ CASES: dict[str, Case] = {
     "membersAdded that are strings": message(membersAdded=["29:someone"]),
     "reactionsAdded that is a string": message(type="messageReaction", reactionsAdded="like"),
     "a conversation id that is a number": with_conversation(id=19),
+    "a message without a conversation": message(conversation=None),
     "isGroup that is a string": with_conversation(isGroup="yes"),
     "an invoke whose value is a string": invoke("idea.show"),
     "an invoke whose value is a list": invoke([{"action": {}}]),
