@@ -60,6 +60,21 @@ def org_key_for(platform: str, settings: Settings) -> str:
     return orgs.default_org_key(platform, settings)
 
 
+def captures(text: str) -> bool:
+    """Whether the text after `/idé` would store a new idea (`/idé <text>`, `/idé anonym <text>`), so that a
+    failure can say the idea was not saved."""
+    from bot.core.anonymity import anonymous_idea
+
+    stripped = nfc(text).strip()
+    if not stripped:
+        return False
+    first, _, rest = stripped.partition(" ")
+    extension = COMMANDS.get(first.casefold())
+    if extension is not None:
+        return extension is anonymous_idea and bool(rest.strip())
+    return parse(stripped).name == "capture"
+
+
 class Core:
     """The use cases behind every platform. `clock` is the one clock of the process (see bot/app.py)."""
 
@@ -123,8 +138,13 @@ class Core:
                 break
         return failed()
 
-    def _run(self, actor: Actor, work: Callable[[Context], T], *, forms: bool = False) -> T | Reply:
-        """Run a use case in one transaction; any failure becomes a polite reply, never a traceback in chat."""
+    def _run(self, actor: Actor, work: Callable[[Context], T], *, forms: bool = False,
+             captures: bool = False) -> T | Reply:
+        """Run a use case in one transaction; any failure becomes a polite reply, never a traceback in chat.
+
+        The failure reply says what is true: the transaction was rolled back, so nothing was saved — for a
+        request that would have captured an idea (`captures`), that the idea was not saved and to try again.
+        """
 
         def run() -> T | Reply:
             try:
@@ -132,14 +152,17 @@ class Core:
                     result = work(ctx)
             except orgs.Unconnected as error:  # nothing was written: say so, politely
                 return self._unconnected(actor, error)
-            for event in ctx.events:  # committed: now it happened
+            for event in ctx.events:  # committed: now it happened (a failing observer must not say otherwise)
                 for observer in self.observers:
-                    observer(event, actor.platform)
+                    try:
+                        observer(event, actor.platform)
+                    except Exception:
+                        log.exception("an observer of %s failed", event)
             return result
 
         def failed() -> Reply:
             lang = self.default_lang(actor)
-            return Reply(ReplyKind.ERROR, t(lang, "error.internal"), locale=lang)
+            return Reply(ReplyKind.ERROR, t(lang, "error.not_saved" if captures else "error.internal"), locale=lang)
 
         return self._attempt(run, failed, actor.platform)
 
@@ -156,7 +179,7 @@ class Core:
 
     def handle_command(self, actor: Actor, text: str, origin: Origin | None = None, *, forms: bool = False) -> Reply:
         """The text after `/idé`."""
-        return self._run(actor, lambda ctx: self._command(ctx, text, origin), forms=forms)
+        return self._run(actor, lambda ctx: self._command(ctx, text, origin), forms=forms, captures=captures(text))
 
     def handle_message(self, actor: Actor, text: str, origin: Origin | None = None, *, forms: bool = False,
                        thread_ref: str | None = None) -> Reply:
@@ -180,7 +203,8 @@ class Core:
             # be captured does (so "hej" is not stored as an idea), and gets a hint instead.
             return self._command(ctx, text, origin, capture=False)
 
-        return self._run(actor, work, forms=forms)
+        rest = strip_prefix(text)
+        return self._run(actor, work, forms=forms, captures=not thread_ref and rest is not None and captures(rest))
 
     def _in_thread(self, ctx: Context, text: str, thread_ref: str, origin: Origin) -> Reply | None:
         idea = store.idea_for_message(ctx.session, ctx.person.platform, origin.channel or "", thread_ref)
@@ -353,7 +377,9 @@ class Core:
                 return handler(ctx, values, origin, context)
             return idea_forms.submit_form(ctx, values, origin, idea_number=idea_number, context=context)
 
-        return self._run(actor, work, forms=True)
+        idea_form = idea_number is None and form_handler(context) is None and not (
+            context and context.split(":", 1)[0] in FORMS)
+        return self._run(actor, work, forms=True, captures=idea_form)
 
     # -- votes, comments, views ---------------------------------------------------------------------------
 

@@ -2,7 +2,9 @@
 
 The signature is checked over the raw bytes *before* anything is parsed, with the 5-minute window
 Slack prescribes: a forged, unsigned or replayed request gets 401 and reaches no listener. A correctly
-signed body that is not what Slack sends (bad JSON, a `payload` that is not an object) gets 400.
+signed body that is not what Slack sends (bad JSON, a `payload` that is not an object, an `event` that is not
+an object, a command without `user_id`: bot/slack/shapes.py) gets 400 and a log line, before the ack. The
+body is read with a bound (bot/request_body.py): an oversized one gets 413 before it is read whole.
 Bolt checks the signature again; that costs one HMAC and keeps Bolt safe if used without this route.
 """
 
@@ -25,6 +27,9 @@ from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+
+from bot.request_body import BodyTooLarge, read_bounded
+from bot.slack import shapes
 
 log = logging.getLogger("idesluss.slack")
 MAX_BODY = 1_000_000  # Slack's largest payloads (big modals) are far below this
@@ -50,24 +55,27 @@ class AfterResponse:
         return self  # Bolt copies contexts in places; a copy would never be set
 
 
-def well_formed(body: bytes, content_type: str) -> bool:
-    """Whether the body has Slack's shape: a JSON object (Events API) or a form whose `payload`, if any,
-    is a JSON object (interactivity). Slash commands are plain forms."""
+def parse_signed(body: bytes, content_type: str) -> tuple[str, dict[str, Any]] | None:
+    """What a signed body holds, by Slack's shapes: ("event", a JSON object) for the Events API, ("interaction",
+    the `payload` object) for interactivity, ("command", its fields) for a slash command (a plain form); None
+    when it is none of them (bad JSON, a `payload` that is not an object, an empty or non-UTF-8 form)."""
     try:
         text = body.decode("utf-8")
         if "application/json" in content_type:
-            return isinstance(json.loads(text), dict)
+            data = json.loads(text)
+            return ("event", data) if isinstance(data, dict) else None
         form = parse_qs(text, keep_blank_values=True, strict_parsing=bool(text))
     except ValueError:
-        return False
+        return None
     if not form:
-        return False
+        return None
     if "payload" in form:
         try:
-            return isinstance(json.loads(form["payload"][0]), dict)
+            payload = json.loads(form["payload"][0])
         except ValueError:
-            return False
-    return True
+            return None
+        return ("interaction", payload) if isinstance(payload, dict) else None
+    return "command", {key: values[0] for key, values in form.items()}  # Bolt reads the first of each
 
 
 class RequestVerifier:
@@ -105,19 +113,37 @@ def rate_limit_notice(body: bytes) -> dict[str, Any] | None:
     return data if isinstance(data, dict) and data.get("type") == "app_rate_limited" else None
 
 
+def _team(data: dict[str, Any]) -> str:
+    team = data.get("team_id") or data.get("team")
+    team = team.get("id") if isinstance(team, dict) else team
+    return team if isinstance(team, str) else "?"
+
+
 def slack_routes(app: AsyncApp, signing_secret: str, *, clock: Callable[[], float] = time.time,
                  path: str = "/slack/events", on_error: Callable[[str], None] | None = None) -> list[Route]:
     verifier = make_verifier(signing_secret, clock)
 
     async def slack_events(request: Request) -> Response:
-        body = await request.body()
-        if len(body) > MAX_BODY:
+        try:
+            body = await read_bounded(request, MAX_BODY)
+        except BodyTooLarge as exc:
+            log.warning("slack: refused a request body: %s", exc)
             return JSONResponse({"error": "too large"}, status_code=413)
         headers = request.headers
         if not verifier.is_valid(body, headers.get("x-slack-request-timestamp"), headers.get("x-slack-signature")):
             return JSONResponse({"error": "invalid request"}, status_code=401)
-        if not well_formed(body, request.headers.get("content-type", "")):
+        parsed = parse_signed(body, headers.get("content-type", ""))
+        if parsed is None:
+            log.warning("slack: refused a signed request that is not JSON or a form Slack sends")
             return JSONResponse({"error": "malformed body"}, status_code=400)
+        wrong = shapes.problem(*parsed)
+        if wrong is not None:
+            kind, data = parsed
+            log.warning("slack: refused a signed %s of the wrong shape (%s, team %s): %s", kind,
+                        data.get("type") if isinstance(data.get("type"), str) else "?", _team(data), wrong)
+            if on_error:
+                on_error("slack_malformed")
+            return JSONResponse({"error": "malformed request", "detail": wrong}, status_code=400)
         notice = rate_limit_notice(body)
         if notice is not None:
             log.warning("slack: events API rate limit reached for team %s (minute %s): events are being dropped",

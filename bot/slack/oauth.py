@@ -89,11 +89,11 @@ def oauth_routes(app: AsyncApp) -> list[Route]:
     assert flow is not None
 
     async def install(request: Request) -> Response:
-        bolt_request = to_async_bolt_request(request, await request.body(), {})
+        bolt_request = to_async_bolt_request(request, b"", {})  # a GET: its query is all it says, a body is not read
         return to_starlette_response(await flow.handle_installation(bolt_request))
 
     async def redirect(request: Request) -> Response:
-        bolt_request = to_async_bolt_request(request, await request.body(), {})
+        bolt_request = to_async_bolt_request(request, b"", {})
         return to_starlette_response(await flow.handle_callback(bolt_request))
 
     return [Route(flow.install_path, install, methods=["GET"], name="slack_install"),

@@ -60,13 +60,13 @@ def slack_platform(settings: Settings, core: Any, *, serve: bool, socket_mode: b
     if socket_mode:
         if not settings.slack_app_token:
             raise SystemExit("Socket Mode needs SLACK_APP_TOKEN (xapp-…, connections:write) and SLACK_BOT_TOKEN.")
-        from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+        from bot.slack.socket import CheckedSocketModeHandler
 
         app_token = settings.slack_app_token
-        handlers: list[AsyncSocketModeHandler] = []
+        handlers: list[CheckedSocketModeHandler] = []
 
         async def connect() -> None:  # the handler's aiohttp session belongs to the serving event loop
-            handler = AsyncSocketModeHandler(app, app_token)
+            handler = CheckedSocketModeHandler(app, app_token, on_error=on_error)
             handlers.append(handler)
             await handler.connect_async()
             log.info("slack: connected over Socket Mode")

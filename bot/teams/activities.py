@@ -14,6 +14,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from bot.config import Settings
 from bot.core import Actor, Core, Origin
 from bot.core.delivery import DeliveryError
@@ -100,7 +102,10 @@ class TeamsBot:
             return Outcome()
         actor = actor_for(activity)
         if actor is None or await asyncio.to_thread(self.core.serves, actor):
-            await asyncio.to_thread(self._save_refs, activity)
+            try:
+                await asyncio.to_thread(self._save_refs, activity)
+            except SQLAlchemyError as exc:  # the database is down: the person still gets the core's answer
+                log.warning("teams: conversation references not saved (%s)", type(exc).__name__)
         connector = registration.connector
         kind = activity.get("type")
         if kind == "message":

@@ -1,7 +1,8 @@
 """`POST /api/messages`: the one URL Teams calls (the Azure Bot's messaging endpoint).
 
-Order matters: parse, validate the token against the activity, and only then touch the database or
-the connector. Invokes are answered in the response; replies to messages go out after it
+Order matters: read the body with a bound (413 before an oversized one is read whole: bot/request_body.py),
+parse it, check its shape (400: bot/teams/shapes.py), validate the token against the activity, and only then
+touch the database or the connector. Invokes are answered in the response; replies to messages go out after it
 (Starlette background task), so Teams gets its 200 in milliseconds, far below its 15 s limit.
 """
 
@@ -15,6 +16,8 @@ from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from bot.request_body import BodyTooLarge, read_bounded
+from bot.teams import shapes
 from bot.teams.activities import Outcome, TeamsBot
 from bot.teams.auth import AuthError
 from bot.teams.registrations import Registration
@@ -37,15 +40,24 @@ class TeamsEndpoint:
         self.authenticator = authenticator
 
     async def handle(self, request: Request) -> Response:
-        body = await request.body()
-        if len(body) > MAX_BODY:
+        try:
+            body = await read_bounded(request, MAX_BODY)
+        except BodyTooLarge as exc:
+            log.warning("teams: refused a request body: %s", exc)
             return JSONResponse({"error": "too large"}, status_code=413)
         try:
             activity = json.loads(body)
         except (ValueError, UnicodeDecodeError):
+            log.warning("teams: refused a body that is not JSON")
             return JSONResponse({"error": "not json"}, status_code=400)
         if not isinstance(activity, dict):
+            log.warning("teams: refused a JSON body that is not an object")
             return JSONResponse({"error": "not an activity"}, status_code=400)
+        wrong = shapes.problem(activity)
+        if wrong is not None:
+            kind = activity.get("type") if isinstance(activity.get("type"), str) else "?"
+            log.warning("teams: refused an activity of the wrong shape (%s): %s", kind, wrong)
+            return JSONResponse({"error": "malformed activity", "detail": wrong}, status_code=400)
         try:
             peer = request.client.host if request.client else None
             registration = await self.authenticator.authenticate(request.headers.get("authorization"), activity,

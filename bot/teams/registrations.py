@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import jwt
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.config import Settings
 from bot.teams.auth import AuthError, BotFrameworkAuthenticator, OpenIdKeySet, tenant_issuers
@@ -98,8 +99,13 @@ class Registrations:
         self._loaded_at = self.clock()
         if self.db is None:
             return
-        with self.db.session() as session:
-            rows = all_registrations(session)
+        try:
+            with self.db.session() as session:
+                rows = all_registrations(session)
+        except SQLAlchemyError as exc:  # the database is down: keep what we have, read it again later
+            log.warning("teams: could not read the stored registrations (%s); trying again in %.0f s",
+                        type(exc).__name__, self.reload_seconds)
+            return
         if rows and (self.box is None or not self.box.configured):
             raise SystemExit("The database holds Teams registrations whose secrets are encrypted: set "
                              "IDESLUSS_SECRET_KEY (the key they were stored with).")

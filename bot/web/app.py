@@ -21,12 +21,21 @@ from starlette.routing import BaseRoute, Route
 
 from bot.web.logs import RequestIdMiddleware
 from bot.web.metrics import MetricsMiddleware
+from storage.health import write_problem
 
 if TYPE_CHECKING:
     from bot.app import Runtime
 
 log = logging.getLogger("idesluss.web")
 HEALTH_TIMEOUT = 3.0
+
+
+def _reason(error: BaseException) -> str:
+    """Why the database did not answer, for the probe: the kind of failure only (the driver's message, which
+    may name hosts, goes to the log)."""
+    if isinstance(error, TimeoutError):
+        return f"no answer within {HEALTH_TIMEOUT:.0f} s"
+    return f"no answer ({type(getattr(error, 'orig', None) or error).__name__})"
 
 
 def create_app(runtime: Runtime, *, run_scheduler: bool = False) -> Starlette:
@@ -37,12 +46,21 @@ def create_app(runtime: Runtime, *, run_scheduler: bool = False) -> Starlette:
     slack_mode = slack.mode if slack is not None and slack.mode in ("http", "socket") else "off"
 
     async def healthz(request: Request) -> Response:
+        """200 when the database answers and takes a write; 503 with the reason when it does not answer
+        ("unavailable") or answers but cannot be written ("unwritable": a full disk, a read-only PostgreSQL).
+        One upsert of a single heartbeat row per probe (storage/health.py)."""
         status: dict[str, Any] = {"status": "ok", "database": "ok", "slack": slack_mode}
         try:
-            await asyncio.wait_for(asyncio.to_thread(db.ping), HEALTH_TIMEOUT)
+            problem = await asyncio.wait_for(asyncio.to_thread(write_problem, db, runtime.clock.now()),
+                                             HEALTH_TIMEOUT)
         except Exception as error:  # any failure to answer is "not healthy", whatever the driver raised
-            log.warning("health check: database did not answer (%s)", type(error).__name__)
-            status.update(status="unavailable", database="unavailable")
+            log.warning("health check: database did not answer (%s: %s)", type(error).__name__,
+                        str(error).strip().splitlines()[0][:300] if str(error).strip() else "")
+            status.update(status="unavailable", database="unavailable", reason=_reason(error))
+            return JSONResponse(status, status_code=503)
+        if problem is not None:
+            log.warning("health check: the database cannot be written: %s", problem)
+            status.update(status="unavailable", database="unwritable", reason=problem)
             return JSONResponse(status, status_code=503)
         return JSONResponse(status)
 
