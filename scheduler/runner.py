@@ -200,8 +200,10 @@ class SchedulerService:
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": self.grace})
         lease_every = max(1.0, self.settings.scheduler_lease_seconds / 3)
         # First the lease (catching up once it is taken, right away on start), then the rest.
+        # APScheduler fires on the machine's wall clock, not the injected one: "right away" must be its own now
+        # (a test clock months in the past made the first run a misfire, skipped, and the lease waited 20 s).
         self.scheduler.add_job(self.keep_lease, IntervalTrigger(seconds=lease_every), id="lease",
-                               next_run_time=self.clock.now())
+                               next_run_time=datetime.now(ZoneInfo(self.settings.timezone)))
         self.scheduler.add_job(self.tick, IntervalTrigger(seconds=TICK_SECONDS), id="tick")
         self.scheduler.add_job(self.run_reminders, IntervalTrigger(minutes=1), id="reminders")
         self.scheduler.add_job(self.run_challenges, IntervalTrigger(minutes=5), id="challenges")
