@@ -102,8 +102,11 @@ def test_only_the_author_can_withdraw(anna, bertil):
 
 
 def test_votes_are_one_per_person_and_not_for_own_idea(anna, bertil, core):
+    from bot.core import Actor
+
     anna.say("/idé En idé")
-    assert "1 röster" in core.vote(bertil.actor, 1).text
+    assert core.vote(bertil.actor, 1).text.endswith("Den har nu 1 röst.")
+    assert core.vote(Actor("shell", "cecilia"), 1).text.endswith("Den har nu 2 röster.")
     assert "redan röstat" in core.vote(bertil.actor, 1).text
     assert "egen idé" in core.vote(anna.actor, 1).text
 

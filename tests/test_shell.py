@@ -87,7 +87,7 @@ def test_a_vote_by_reaction_and_by_button_counts_once_and_can_be_taken_back(anna
                                                                                   for f in again.fields]
     assert bertil.react(1, added=False).text == "Din reaktion på #1 är borttagen."
     voted = bertil.press(1)
-    assert voted.notice == "Tack för din röst på idé #1! Den har nu 1 röster."
+    assert voted.notice == "Tack för din röst på idé #1! Den har nu 1 röst."
     assert "ändrade ingenting" in anna.react(1).text  # never a vote on one's own idea
 
 

@@ -289,8 +289,8 @@ def vote(ctx: Context, number: int) -> Reply:
     if outcome == "again":
         return Reply(ReplyKind.INFO, t(ctx.lang, "vote.again", number=number), idea_number=number, locale=ctx.lang)
     votes = store.vote_count(ctx.session, [found.id]).get(found.id, 0)
-    return Reply(ReplyKind.INFO, t(ctx.lang, "vote.done", number=number, votes=votes), idea_number=number,
-                 locale=ctx.lang)
+    key = "vote.done.one" if votes == 1 else "vote.done"
+    return Reply(ReplyKind.INFO, t(ctx.lang, key, number=number, votes=votes), idea_number=number, locale=ctx.lang)
 
 
 def comment(ctx: Context, number: int, text: str, origin: Origin | None) -> Reply:
