@@ -81,6 +81,9 @@ class Idea(SQLModel, table=True):
         # The figures' per-day grouping and participants, read from the index alone (bench/feedback.py).
         Index("ix_idea_figures", "org_id", "created_at", "withdrawn_at", "first_feedback_at", "feedback_due",
               "author_id"),
+        # The digest's waiting ideas: counted per author and group, the oldest read in order (storage/digests.py).
+        Index("ix_idea_waiting", "org_id", "stage", "first_feedback_at", "withdrawn_at", "created_at", "id",
+              "author_id", "group_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -130,7 +133,8 @@ class StageChange(SQLModel, table=True):
 
 
 class Vote(SQLModel, table=True):
-    __table_args__ = (UniqueConstraint("idea_id", "person_id"),)
+    __table_args__ = (UniqueConstraint("idea_id", "person_id"),
+                      Index("ix_vote_created", "created_at", "idea_id"))  # the digest's votes of the period
 
     id: int | None = Field(default=None, primary_key=True)
     idea_id: int = Field(foreign_key="idea.id", index=True)
