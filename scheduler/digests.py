@@ -166,6 +166,7 @@ def build_digests(db: Database, settings: Settings, *, now: datetime, week: str 
                 frozenset({g}): r for g, r in group_headlines(session, org, period, timezone=settings.timezone,
                                                              now=now).items()}
             spread = spreading.figures(session, org.id, since=earliest, until=now)
+            logged: list[int] = []  # whose digest was enqueued now: its period ends here (one write at the end)
             for manager in managers:
                 if manager.groups not in reports:
                     reports[manager.groups] = compute(session, org, Scope(org.id, groups=manager.groups), period,
@@ -187,10 +188,11 @@ def build_digests(db: Database, settings: Settings, *, now: datetime, week: str 
                     key=key, platform=person.platform, recipient=person.user_id,
                     workspace=person.workspace, payload=reply.to_dict(), org_id=org.id), now=now)
                 if added:
-                    store.log_digest(session, person.id, week, now, now=now, org_id=org.id)
+                    logged.append(person.id)
                     run.enqueued += 1
                 else:
                     run.already_sent += 1
+            store.log_digests(session, logged, week, now, now=now, org_id=org.id)
     return run
 
 
