@@ -61,7 +61,7 @@ def _weeks_between(start: datetime, end: datetime) -> list[str]:
 
 
 def _section(lang: str, items: Sequence[T], count: int, line: Callable[[T], str]) -> str:
-    """The first MAX_LINES of `count` items (all a scope's digest fetched), then "… N more"."""
+    """The first MAX_LINES of the items fetched (a scope holds `count` in all), then "… N more"."""
     shown = [line(item) for item in items[:MAX_LINES]]
     if count > MAX_LINES:
         shown.append(t(lang, "digest.more", count=count - MAX_LINES))
