@@ -89,6 +89,7 @@ class Scopes:
                 self._by_group[group].append(n)
         self.groups_of = groups_of
         self._memo: dict[tuple[int, int | None], tuple[int, ...]] = {}
+        self._memo_group: dict[int, tuple[int, ...]] = {}
 
     def __len__(self) -> int:
         return len(self.keys)
@@ -102,10 +103,22 @@ class Scopes:
         found = self._memo.get(key)
         if found is None:
             groups = self.groups(author_id, group_id)
-            hits = set(self._whole)
-            for group in groups:
-                hits.update(self._by_group.get(group, ()))
-            found = self._memo[key] = tuple(sorted(hits)) if groups else self._whole
+            if not groups:
+                found = self._whole
+            elif len(groups) == 1:  # most ideas: an author in one group, no nudge (or the nudge of that group)
+                found = self._of_group(next(iter(groups)))
+            else:
+                hits = set(self._whole)
+                for group in groups:
+                    hits.update(self._by_group.get(group, ()))
+                found = tuple(sorted(hits))
+            self._memo[key] = found
+        return found
+
+    def _of_group(self, group: int) -> tuple[int, ...]:
+        found = self._memo_group.get(group)
+        if found is None:
+            found = self._memo_group[group] = tuple(sorted({*self._whole, *self._by_group.get(group, ())}))
         return found
 
 
@@ -214,7 +227,7 @@ def _bucket(column: Any, sinces: Sequence[datetime]) -> Any:
 def _stream(session: Session, query: Any) -> Iterator[Any]:
     """The rows of `query` in its order, fetched a batch at a time (a server-side cursor on PostgreSQL), so a
     reader that stops early reads no further."""
-    result = session.execute(query.execution_options(yield_per=_STREAM_BATCH))
+    result = session.connection().execute(query.execution_options(yield_per=_STREAM_BATCH))
     try:
         yield from result
     finally:
@@ -270,7 +283,7 @@ def digest_data(session: Session, org_id: int, scopes_of_managers: Iterable[froz
         select(literal(2), Idea.author_id, Idea.group_id, literal(0), func.count()).where(*waiting_where)
         .group_by(Idea.author_id, Idea.group_id))
     sections = [[[0] * len(starts) for _ in scopes.keys] for _ in range(3)]
-    for section, author_id, group_id, k, n in session.execute(counts).all():
+    for section, author_id, group_id, k, n in session.connection().execute(counts).all():
         per_scope = sections[section]
         for s in scopes.of(author_id, group_id):
             per_scope[s][k] += n
@@ -317,6 +330,6 @@ def _details(session: Session, ids: Sequence[int], scopes: Scopes) -> dict[int, 
     for start in range(0, len(ids), _DETAILS_CHUNK):
         query = (select(*IDEA_COLUMNS).join(Person, col(Person.id) == Idea.author_id)
                  .where(col(Idea.id).in_(ids[start:start + _DETAILS_CHUNK])))
-        for r in session.execute(query).all():
+        for r in session.connection().execute(query).all():
             found[r[0]] = _row(r, scopes)
     return found
