@@ -1,38 +1,52 @@
 """Digest benchmark: building the weekly digests of 1,000 managers over 10,000 and 100,000 ideas.
 
-Run:  python bench/digest.py [--managers 1000] [--ideas 10000 100000] [--database-url postgresql://…/test_bench]
+Run:  python bench/digest.py [--managers 1000] [--ideas 10000 100000] [--scale-managers 10000]
+                             [--repeat 5] [--database-url postgresql://…/digests_bench]
 
-For each idea count a fresh database gets people, 50 pilot groups, ideas spread over two years (stage
-changes, votes, ideas waiting for first feedback), and 1,000 managers (300 for the whole organisation,
-700 scoped to a group). `build_digests` then builds and enqueues every digest, as the scheduler does on
-Monday morning. Queries are counted with a SQLAlchemy `before_cursor_execute` listener: the figure to
-watch is queries per manager, which must not grow with the number of ideas (the baseline is the smaller
-run in the same invocation).
+For each idea count a fresh database gets 5,000 authors, 50 pilot groups (half the authors are members),
+ideas spread over two years (40 % still Inkommen without feedback, stage changes, votes on 10 %), and
+the managers: 30 % for the whole organisation, 70 % scoped to one group. `build_digests` then builds and
+enqueues every digest, as the Monday job does, at a fixed moment.
+
+Baseline, measured in the same run on the same data: the build as it was before issue 12
+(bench/digest_legacy.py), which fetched every waiting idea, new idea and stage change of the period to count
+them. Each figure is the best of `--repeat` builds after an untimed warm-up, the median in brackets (the
+outbox and digest log are emptied between builds, so every build enqueues every digest; on SQLite the idea
+counts take turns, so a shared machine's load falls on all alike). The new build's time is also split: the
+digest's own queries (storage.digests), the headline figures (bot.core.figures), the spreading line, and the
+writes (one outbox row and one digest-log row per manager). `--scale-managers` repeats the largest idea count
+with that many managers (time against managers).
 """
 
 from __future__ import annotations
 
 import argparse
 import random
+import statistics
 import sys
 import tempfile
 import time
-from datetime import timedelta
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import event, insert, text  # noqa: E402
+from sqlalchemy import delete, event, insert, text  # noqa: E402
 from sqlmodel import SQLModel  # noqa: E402
 
+import scheduler.digests as digests  # noqa: E402
+from bench import digest_legacy  # noqa: E402
 from bot.config import Settings  # noqa: E402
-from bot.core.clock import SystemClock  # noqa: E402
-from scheduler.digests import build_digests  # noqa: E402
 from storage.db import Database  # noqa: E402
 from storage.models import (  # noqa: E402
+    DigestLog,
     GroupMember,
     Idea,
     Organisation,
+    OutboxMessage,
     Person,
     PilotGroup,
     Role,
@@ -41,6 +55,8 @@ from storage.models import (  # noqa: E402
 )
 
 STAGES = ["new"] * 4 + ["in_review", "needs_info", "pilot", "implemented", "parked", "declined"]
+NOW = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)  # a Monday morning: the digest's moment
+AUTHORS = 5000
 
 
 def fresh(url: str) -> Database:
@@ -56,32 +72,28 @@ def fresh(url: str) -> Database:
     return db
 
 
-def populate(db: Database, ideas: int, managers: int, seed: int = 5) -> None:
+def populate(db: Database, ideas: int, people_for_managers: int, seed: int = 5) -> None:
     rng = random.Random(seed)
-    now = SystemClock().now()
-    authors = 5000
+    now = NOW
     with db.engine.begin() as conn:
         conn.execute(insert(Organisation), [{"id": 1, "key": "bench", "name": "Bench", "next_idea_number": ideas + 1,
                                              "first_feedback_days": 10, "created_at": now}])
         conn.execute(insert(Person), [{"id": n, "org_id": 1, "platform": "slack", "user_id": f"U{n:06d}",
                                        "workspace": "T1", "display_name": f"Person {n}", "locale": "sv-SE",
                                        "unreachable": False, "nudges_opt_out": False, "created_at": now}
-                                      for n in range(1, authors + managers + 1)])
+                                      for n in range(1, AUTHORS + people_for_managers + 1)])
         conn.execute(insert(PilotGroup), [{"id": g, "org_id": 1, "name": f"Grupp {g}", "schedule_day": "mon",
                                            "schedule_time": "09:00", "timezone": "Europe/Stockholm",
                                            "dm_members": False, "created_at": now} for g in range(1, 51)])
         conn.execute(insert(GroupMember), [{"group_id": rng.randint(1, 50), "person_id": n, "created_at": now}
-                                           for n in range(1, authors + 1) if n % 2 == 0])
-        conn.execute(insert(Role), [{"person_id": authors + m, "role": "manager",
-                                     "group_id": None if m <= managers * 3 // 10 else (m % 50) + 1,
-                                     "created_at": now} for m in range(1, managers + 1)])
+                                           for n in range(1, AUTHORS + 1) if n % 2 == 0])
         rows, changes, votes = [], [], []
         for n in range(1, ideas + 1):
             created = now - timedelta(days=rng.uniform(0, 730))
             stage = rng.choice(STAGES)
             rows.append({"id": n, "org_id": 1, "number": n, "title": f"Idé {n} om något bättre",
                          "text": f"Beskrivning av idé {n}", "stage": stage, "anonymous": rng.random() < 0.1,
-                         "author_id": rng.randint(1, authors), "source": "slack",
+                         "author_id": rng.randint(1, AUTHORS), "source": "slack",
                          "group_id": rng.randint(1, 50) if rng.random() < 0.05 else None,
                          "first_feedback_at": None if stage == "new" else created + timedelta(days=3),
                          "created_at": created, "updated_at": created})
@@ -89,49 +101,185 @@ def populate(db: Database, ideas: int, managers: int, seed: int = 5) -> None:
                 changes.append({"idea_id": n, "from_stage": "new", "to_stage": stage,
                                 "created_at": created + timedelta(days=3)})
             if rng.random() < 0.1:
-                voters = rng.sample(range(1, authors + 1), 3)
+                voters = rng.sample(range(1, AUTHORS + 1), 3)
                 votes += [{"idea_id": n, "person_id": v, "created_at": created + timedelta(days=rng.uniform(0, 5))}
                           for v in voters]
         for start in range(0, len(rows), 5000):
             conn.execute(insert(Idea), rows[start:start + 5000])
         conn.execute(insert(StageChange), changes)
         conn.execute(insert(Vote), votes)
+    if db.dialect == "postgresql":  # statistics and visibility map, as autovacuum keeps them (minutes late here)
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("VACUUM ANALYZE"))
 
 
-def measure(url: str, ideas: int, managers: int) -> dict[str, float]:
-    db = fresh(url)
-    started = time.perf_counter()
-    populate(db, ideas, managers)
-    filled = time.perf_counter() - started
+def set_managers(db: Database, managers: int) -> None:
+    """`managers` managers (30 % for the whole organisation, 70 % one group each), no digest sent yet."""
+    with db.engine.begin() as conn:
+        conn.execute(delete(Role))
+        conn.execute(insert(Role), [{"person_id": AUTHORS + m, "role": "manager", "org_id": 1,
+                                     "group_id": None if m <= managers * 3 // 10 else (m % 50) + 1,
+                                     "created_at": NOW} for m in range(1, managers + 1)])
+
+
+def forget_digests(db: Database) -> None:
+    with db.engine.begin() as conn:
+        conn.execute(delete(OutboxMessage))
+        conn.execute(delete(DigestLog))
+
+
+class Phases:
+    """Wall time spent inside a few functions of the new build (wrapped for the run only)."""
+
+    TARGETS = [(digests.store, "digest_data", "digest queries"), (digests, "group_headlines", "headline figures"),
+               (digests, "compute", "headline figures"), (digests.spreading, "figures", "spreading"),
+               (digests.outbox, "enqueue", "writes"), (digests.store, "log_digests", "writes")]
+
+    def __init__(self) -> None:
+        self.spent: Counter[str] = Counter()
+        self._saved: list[tuple[object, str, Callable[..., object]]] = []
+
+    def __enter__(self) -> Phases:
+        for module, name, label in self.TARGETS:
+            original = getattr(module, name)
+            self._saved.append((module, name, original))
+            setattr(module, name, self._timed(original, label))
+        return self
+
+    def _timed(self, fn: Callable[..., object], label: str) -> Callable[..., object]:
+        def timed(*args: object, **kwargs: object) -> object:
+            started = time.perf_counter()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                self.spent[label] += time.perf_counter() - started
+        return timed
+
+    def __exit__(self, *exc: object) -> None:
+        for module, name, original in self._saved:
+            setattr(module, name, original)
+
+
+def build(db: Database, url: str, builder: Callable[..., digests.DigestRun], managers: int,
+          phases: Phases | None = None) -> tuple[float, int]:
+    forget_digests(db)
     statements: list[str] = []
-    event.listen(db.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+
+    def count(*args: object) -> None:
+        statements.append(str(args[2]))
+
+    event.listen(db.engine, "before_cursor_execute", count)
     settings = Settings(database_url=url, organisation="bench")
     started = time.perf_counter()
-    run = build_digests(db, settings, now=SystemClock().now())
+    if phases is not None:
+        with phases:
+            run = builder(db, settings, now=NOW)
+    else:
+        run = builder(db, settings, now=NOW)
     elapsed = time.perf_counter() - started
-    db.dispose()
+    event.remove(db.engine, "before_cursor_execute", count)
     assert run.enqueued == managers, run
-    return {"ideas": ideas, "fill": filled, "time": elapsed, "queries": len(statements),
-            "per_manager": len(statements) / managers, "managers": managers}
+    return elapsed, len(statements)
+
+
+@dataclass
+class Case:
+    ideas: int
+    managers: int
+    legacy: bool  # also time the old build (the baseline)
+    new: list[float] = field(default_factory=list)
+    old: list[float] = field(default_factory=list)
+    splits: list[Counter[str]] = field(default_factory=list)
+    queries: int = 0
+
+    def round(self, db: Database, url: str, *, timed: bool = True) -> None:
+        set_managers(db, self.managers)
+        phases = Phases()
+        elapsed, self.queries = build(db, url, digests.build_digests, self.managers, phases)
+        if timed:
+            self.new.append(elapsed)
+            self.splits.append(phases.spent)
+        if self.legacy:
+            elapsed, _ = build(db, url, digest_legacy.build_digests, self.managers)
+            if timed:
+                self.old.append(elapsed)
+
+    def best(self) -> tuple[float, float | None, Counter[str]]:
+        fastest = min(range(len(self.new)), key=self.new.__getitem__)
+        return self.new[fastest], min(self.old) if self.old else None, self.splits[fastest]
+
+
+def run_cases(cases: list[Case], url: str, repeat: int) -> None:
+    """SQLite: one file per idea count, every round builds each case in turn (a shared machine's load falls on
+    all of them alike). PostgreSQL: one scratch database, so the idea counts one after the other."""
+    people = max(c.managers for c in cases)
+    counts = sorted({c.ideas for c in cases})
+    if url.startswith("sqlite"):
+        base = url.removesuffix(".db")
+        dbs = {n: fresh(f"{base}-{n}.db") for n in counts}
+        for n, db in dbs.items():
+            populate(db, n, people)
+        for case in cases:  # warm-up, not timed: compiled statements, page cache
+            case.round(dbs[case.ideas], dbs[case.ideas].url, timed=False)
+        for _ in range(repeat):
+            for case in cases:
+                case.round(dbs[case.ideas], dbs[case.ideas].url)
+        for db in dbs.values():
+            db.dispose()
+        return
+    for n in counts:
+        db = fresh(url)
+        populate(db, n, people)
+        for case in (c for c in cases if c.ideas == n):
+            case.round(db, url, timed=False)
+            for _ in range(repeat):
+                case.round(db, url)
+        db.dispose()
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--managers", type=int, default=1000)
     parser.add_argument("--ideas", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--scale-managers", type=int, default=10_000,
+                        help="also build this many managers' digests over the largest idea count (0: skip)")
+    parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--database-url", default="")
     args = parser.parse_args()
     url = args.database_url or f"sqlite:///{tempfile.mkdtemp()}/digest.db"
-    results = [measure(url, n, args.managers) for n in args.ideas]
-    base = results[0]
-    print(f"{args.managers} managers (30% whole organisation, 70% one of 50 groups), "
-          f"{'PostgreSQL' if url.startswith('postgres') else 'SQLite'}")
-    print("| Ideas | build all digests | per manager | queries | queries per manager | vs smallest |")
-    print("|---|---|---|---|---|---|")
-    for r in results:
-        print(f"| {r['ideas']:,} | {r['time']:.2f} s | {r['time'] / r['managers'] * 1000:.1f} ms | {r['queries']} "
-              f"| {r['per_manager']:.2f} | {r['per_manager'] / base['per_manager']:.2f}× queries, "
-              f"{r['time'] / base['time']:.2f}× time |")
+    cases = [Case(n, args.managers, legacy=True) for n in args.ideas]
+    scaled = Case(max(args.ideas), args.scale_managers, legacy=False) if args.scale_managers else None
+    run_cases([*cases, *([scaled] if scaled else [])], url, args.repeat)
+    name = "PostgreSQL" if url.startswith("postgres") else "SQLite"
+    print(f"{name}: {args.managers:,} managers (30 % whole organisation, 70 % one of 50 groups); best of "
+          f"{args.repeat} builds (median in brackets); baseline: the pre-issue-12 build (bench/digest_legacy.py), "
+          "same run, same data")
+    print()
+    print("| Ideas | build all digests | vs smallest | queries | baseline (old build) | baseline vs smallest "
+          "| old / new |")
+    print("|---|---|---|---|---|---|---|")
+    base_new, base_old, _ = cases[0].best()
+    for c in cases:
+        new, old, _ = c.best()
+        assert old is not None and base_old is not None
+        print(f"| {c.ideas:,} | {new:.2f} s ({statistics.median(c.new):.2f} s) | {new / base_new:.2f}× "
+              f"| {c.queries:,} | {old:.2f} s ({statistics.median(c.old):.2f} s) | {old / base_old:.2f}× "
+              f"| {old / new:.1f}× |")
+    print()
+    labels = ["digest queries", "headline figures", "spreading", "writes"]
+    print("| Ideas | managers | " + " | ".join(labels) + " | the rest (render, JSON) |")
+    print("|---|---|" + "---|" * (len(labels) + 1))
+    for c in [*cases, *([scaled] if scaled else [])]:
+        new, _, split = c.best()
+        rest = new - sum(split.values())
+        print(f"| {c.ideas:,} | {c.managers:,} | " + " | ".join(f"{split[k]:.3f} s" for k in labels)
+              + f" | {rest:.3f} s |")
+    if scaled:
+        top, _, _ = cases[-1].best()
+        big, _, _ = scaled.best()
+        print()
+        print(f"Managers ×{scaled.managers / cases[-1].managers:.0f} at {scaled.ideas:,} ideas: {top:.2f} s → "
+              f"{big:.2f} s ({big / top:.2f}×), {cases[-1].queries:,} → {scaled.queries:,} queries")
 
 
 if __name__ == "__main__":

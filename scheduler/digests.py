@@ -6,7 +6,6 @@ second replica or the catch-up after downtime enqueues nothing new.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -61,34 +60,11 @@ def _weeks_between(start: datetime, end: datetime) -> list[str]:
     return sorted({*weeks, iso_week(end.date())})
 
 
-class _Index:
-    """Rows by group, so a group-scoped manager's digest never walks the whole organisation's rows."""
-
-    def __init__(self, rows: Sequence[store.IdeaRow]) -> None:
-        self.all = list(rows)
-        self.position = {row.id: n for n, row in enumerate(self.all)}
-        self.by_group: dict[int, list[store.IdeaRow]] = defaultdict(list)
-        for row in rows:
-            for group in row.groups:
-                self.by_group[group].append(row)
-
-    def scoped(self, groups: frozenset[int]) -> list[store.IdeaRow]:
-        if not groups:
-            return self.all
-        if len(groups) == 1:
-            return self.by_group.get(next(iter(groups)), [])
-        seen: dict[int, store.IdeaRow] = {}
-        for group in groups:
-            for row in self.by_group.get(group, []):
-                seen[row.id] = row
-        return [seen[k] for k in sorted(seen, key=self.position.__getitem__)]
-
-
-def _section(lang: str, items: Sequence[T], line: Callable[[T], str]) -> str:
-    """At most MAX_LINES lines (formatted only for those shown: a scope may hold thousands), then "… N more"."""
+def _section(lang: str, items: Sequence[T], count: int, line: Callable[[T], str]) -> str:
+    """The first MAX_LINES of the items fetched (a scope holds `count` in all), then "… N more"."""
     shown = [line(item) for item in items[:MAX_LINES]]
-    if len(items) > MAX_LINES:
-        shown.append(t(lang, "digest.more", count=len(items) - MAX_LINES))
+    if count > MAX_LINES:
+        shown.append(t(lang, "digest.more", count=count - MAX_LINES))
     return "\n".join(shown)
 
 
@@ -104,51 +80,48 @@ def _idea_text(row: store.IdeaRow, lang: str) -> str:
     return f"#{row.number} {row.title} ({stage_label(row.stage, lang)}){author}"
 
 
-def render(manager: store.Manager, data: store.DigestData, *, since: datetime, week: str, lang: str,
-           first_feedback_days: int, group_names: dict[int, str], indexes: tuple[_Index, _Index, _Index],
-           figures: Report | None = None, partner: Organisation | None = None,
+def render(manager: store.Manager, data: store.ScopeDigest, *, week: str, lang: str, first_feedback_days: int,
+           group_names: dict[int, str], figures: Report | None = None, partner: Organisation | None = None,
            spreading: SpreadFigures | None = None) -> Reply:
     """The digest as plain text sections (fields with one line per item): adapters escape, phones wrap.
 
+    `data` is the manager's scope and period (storage.digests: the first rows of each section and the counts).
     `partner`: the organisation, when it is not the manager's own (a shared manager): the digest names it and
     its buttons name its ideas (`aneby#12`), so a press never lands on an idea of the manager's own.
     """
-    new_index, waiting_index, change_index = indexes
-    new = [r for r in new_index.scoped(manager.groups) if r.created_at >= since]
-    waiting = waiting_index.scoped(manager.groups)
-    change_ids = {r.id for r in change_index.scoped(manager.groups)}
-    changes = [c for c in data.changes if c.idea.id in change_ids and c.at >= since]
-    voted = sorted((r for r in data.voted_ideas.values() if not manager.groups or r.groups & manager.groups),
-                   key=lambda r: (-data.votes[r.id], r.number))[:5]
+    new, changes, waiting, voted = data.new, data.changes, data.waiting, data.voted
     names = ", ".join(sorted(group_names.get(g, str(g)) for g in manager.groups))
     scope = t(lang, "digest.scope_groups", groups=names) if manager.groups else t(lang, "digest.scope_org")
     if partner is not None:
         scope = f"{partner.name or partner.key}: {scope}"
     fields: list[Field] = []
     if new:
-        fields.append(Field(t(lang, "digest.new", count=len(new)), _section(lang, new, lambda r: _idea_text(r, lang))))
+        fields.append(Field(t(lang, "digest.new", count=data.new_count),
+                            _section(lang, new, data.new_count, lambda r: _idea_text(r, lang))))
     if changes:
         def change_line(c: store.ChangeRow) -> str:
             return t(lang, "digest.change_line", number=c.idea.number, title=c.idea.title,
                      from_stage=stage_label(c.from_stage or "new", lang), to_stage=stage_label(c.to_stage, lang))
 
-        fields.append(Field(t(lang, "digest.changes", count=len(changes)), _section(lang, changes, change_line)))
+        fields.append(Field(t(lang, "digest.changes", count=data.changes_count),
+                            _section(lang, changes, data.changes_count, change_line)))
     if waiting:
-        fields.append(Field(t(lang, "digest.waiting", days=first_feedback_days, count=len(waiting)),
-                            _section(lang, waiting, lambda r: f"#{r.number} {r.title} – {r.created_at.date()}")))
-    groups = sorted(g for g in data.nudge_stats if not manager.groups or g in manager.groups)
+        fields.append(Field(t(lang, "digest.waiting", days=first_feedback_days, count=data.waiting_count),
+                            _section(lang, waiting, data.waiting_count,
+                                     lambda r: f"#{r.number} {r.title} – {r.created_at.date()}")))
+    groups = sorted(data.nudge_stats)
     if groups:
-        fields.append(Field(t(lang, "digest.groups"), _section(lang, groups, lambda g: t(
+        fields.append(Field(t(lang, "digest.groups"), _section(lang, groups, len(groups), lambda g: t(
             lang, "digest.group_line", name=group_names.get(g, str(g)), sent=data.nudge_stats[g][0],
             answered=data.nudge_stats[g][1]))))
     if voted:
-        lines = [f"#{r.number} {r.title} – {t(lang, 'digest.votes', votes=data.votes[r.id])}" for r in voted]
+        lines = [f"#{r.number} {r.title} – {t(lang, 'digest.votes', votes=votes)}" for r, votes in voted]
         fields.append(Field(t(lang, "digest.voted"), "\n".join(lines)))
     if spreading is not None and (spreading.offered or spreading.adopted_elsewhere or spreading.adopted_here):
         fields.append(Field(t(lang, "digest.spreading"), t(
             lang, "digest.spreading_line", offered=spreading.offered, elsewhere=spreading.adopted_elsewhere,
             here=spreading.adopted_here)))
-    summary = t(lang, "digest.summary", new=len(new), changes=len(changes), waiting=len(waiting))
+    summary = t(lang, "digest.summary", new=data.new_count, changes=data.changes_count, waiting=data.waiting_count)
     text = f"{scope}\n{summary}" if fields else f"{scope}\n{t(lang, 'digest.nothing')}"
     if figures is not None:  # the programme's headline figures with their trend (bot.core.statistics)
         text += "\n" + headline(figures, lang)
@@ -173,25 +146,27 @@ def build_digests(db: Database, settings: Settings, *, now: datetime, week: str 
     default_since = local_midnight_utc(week_start(week) - timedelta(days=7), settings.timezone)
     with db.session() as session:
         for org in session.exec(select(Organisation).order_by(Organisation.id)).all():
-            managers = [m for m in store.managers(session, org.id) if only_refs is None or m.person.ref in only_refs]
-            if not managers:
+            scoped = [(m, last) for m, last in store.digest_managers(session, org.id, before_week=week)
+                      if only_refs is None or m.person.ref in only_refs]
+            if not scoped:
                 continue
-            last = store.last_digests(session, [m.person.id for m in managers], week, org.id)
-            since = {m.person.id: min(last.get(m.person.id, default_since), now) for m in managers}
+            managers = [m for m, _ in scoped]
+            since = {m.person.id: min(last or default_since, now) for m, last in scoped}
             earliest = min(since.values())
             timezone = org.timezone or settings.timezone  # the organisation's own days count its feedback promise
             today = now.astimezone(ZoneInfo(timezone)).date()
             waiting_before = local_midnight_utc(working_days_before(today, org.first_feedback_days), timezone)
-            data = store.digest_data(session, org.id, since=earliest, until=now, waiting_before=waiting_before,
-                                     weeks=_weeks_between(earliest, now))
+            # Counts per scope from aggregates, and only the ideas the digests show (storage.digests).
+            data = store.digest_data(session, org.id, [m.groups for m in managers], sinces=since.values(),
+                                     until=now, waiting_before=waiting_before, weeks=_weeks_between(earliest, now))
             names = {g.id: g.name for g in all_groups(session, org.id)}
-            indexes = (_Index(data.new_ideas), _Index(data.waiting), _Index([c.idea for c in data.changes]))
             period = parse_period(DEFAULT_PERIOD, now, settings.timezone)
             # The headline per scope: the organisation, every group in one go, a rare multi-group scope alone.
             reports: dict[frozenset[int], Report] = {
                 frozenset({g}): r for g, r in group_headlines(session, org, period, timezone=settings.timezone,
                                                              now=now).items()}
             spread = spreading.figures(session, org.id, since=earliest, until=now)
+            logged: list[int] = []  # whose digest was enqueued now: its period ends here (one write at the end)
             for manager in managers:
                 if manager.groups not in reports:
                     reports[manager.groups] = compute(session, org, Scope(org.id, groups=manager.groups), period,
@@ -199,8 +174,8 @@ def build_digests(db: Database, settings: Settings, *, now: datetime, week: str 
                 run.managers += 1
                 person = manager.person
                 lang = language(person.locale, language(settings.default_locale))
-                reply = render(manager, data, since=since[person.id], week=week, lang=lang,
-                               first_feedback_days=org.first_feedback_days, group_names=names, indexes=indexes,
+                reply = render(manager, data.for_scope(manager.groups, since[person.id]), week=week, lang=lang,
+                               first_feedback_days=org.first_feedback_days, group_names=names,
                                figures=reports[manager.groups], partner=org if org.id != person.org_id else None,
                                spreading=spread)
                 if dry_run:
@@ -213,10 +188,11 @@ def build_digests(db: Database, settings: Settings, *, now: datetime, week: str 
                     key=key, platform=person.platform, recipient=person.user_id,
                     workspace=person.workspace, payload=reply.to_dict(), org_id=org.id), now=now)
                 if added:
-                    store.log_digest(session, person.id, week, now, now=now, org_id=org.id)
+                    logged.append(person.id)
                     run.enqueued += 1
                 else:
                     run.already_sent += 1
+            store.log_digests(session, logged, week, now, now=now, org_id=org.id)
     return run
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from sqlalchemy import Column, Index, Text, UniqueConstraint
+from sqlalchemy import Column, Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 # Deterministic constraint names, so Alembic can alter them on SQLite (batch mode) and PostgreSQL alike.
@@ -70,6 +70,10 @@ class Person(SQLModel, table=True):
         return self.erased_at is not None
 
 
+_WAITING = "first_feedback_at IS NULL AND withdrawn_at IS NULL"  # partial indexes of migration 0010_digests
+_NUDGED = "nudge_id IS NOT NULL"
+
+
 class Idea(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("org_id", "number"),
@@ -81,6 +85,12 @@ class Idea(SQLModel, table=True):
         # The figures' per-day grouping and participants, read from the index alone (bench/feedback.py).
         Index("ix_idea_figures", "org_id", "created_at", "withdrawn_at", "first_feedback_at", "feedback_due",
               "author_id"),
+        # The digest (storage/digests.py, migration 0008): waiting ideas counted per author and group and the
+        # oldest read in order; a week's nudges' ideas; a group's members' ideas by time (its headline).
+        Index("ix_idea_waiting", "org_id", "stage", "first_feedback_at", "withdrawn_at", "created_at", "id",
+              "author_id", "group_id", sqlite_where=text(_WAITING), postgresql_where=text(_WAITING)),
+        Index("ix_idea_nudge", "nudge_id", sqlite_where=text(_NUDGED), postgresql_where=text(_NUDGED)),
+        Index("ix_idea_author_created", "author_id", "created_at", "org_id", "group_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -130,7 +140,8 @@ class StageChange(SQLModel, table=True):
 
 
 class Vote(SQLModel, table=True):
-    __table_args__ = (UniqueConstraint("idea_id", "person_id"),)
+    __table_args__ = (UniqueConstraint("idea_id", "person_id"),
+                      Index("ix_vote_created", "created_at", "idea_id"))  # the digest's votes of the period
 
     id: int | None = Field(default=None, primary_key=True)
     idea_id: int = Field(foreign_key="idea.id", index=True)

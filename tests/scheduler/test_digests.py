@@ -232,3 +232,141 @@ def test_two_lease_holders_racing_without_the_lease_still_send_once(db, core, sc
     assert channels == [f"UM{n}" for n in range(6)]
     with db.session() as session:
         assert get_or_create_org(session, ORG, now=START).id
+
+
+def test_a_scope_with_many_ideas_shows_exact_counts_and_its_first_ideas_in_order(db, sched_settings, clock):
+    """1,500 ideas written straight into the database; every figure of six managers' digests (the whole
+    organisation, one group, two groups, a sparse group, two periods) checked against counts made here from the
+    rows inserted, not by the code under test."""
+    import random
+    import re
+    from datetime import UTC, datetime
+
+    from sqlalchemy import insert
+
+    from storage.digests import log_digest
+    from storage.models import StageChange, Vote
+    from storage.people import get_or_create_person
+
+    rng = random.Random(12)
+    now = (clock.now() + timedelta(hours=1)).astimezone(UTC)  # Monday 2 March 2026, 10:30 in Stockholm
+    default_since = datetime(2026, 2, 22, 23, 0, tzinfo=UTC)  # Monday 23 February, midnight in Stockholm
+    later_since = datetime(2026, 2, 26, 12, 0, tzinfo=UTC)  # what last week's digest covered, for two managers
+    waiting_before = datetime(2026, 2, 15, 23, 0, tzinfo=UTC)  # ten working days before 2 March: 16 February
+    names = ["A", "B", "C", "S"]
+    authors = [person(db, f"slack:UW{n:02d}") for n in range(40)]
+    member_of: dict[int, set[str]] = {a.id: set() for a in authors}
+    for a in authors[:36]:  # most in one group, some in two, S (sparse) has two members only, four in none
+        member_of[a.id].add(rng.choice("ABC"))
+        if rng.random() < 0.25:
+            member_of[a.id].add(rng.choice("ABC"))
+    for a in authors[36:38]:
+        member_of[a.id].add("S")
+    groups = {n: group(db, n, [a.ref for a in authors if n in member_of[a.id]]) for n in names}
+    gid = {n: g.id for n, g in groups.items()}
+    org_id = groups["A"].org_id
+    with db.session() as session:
+        from storage.people import get_or_create_org
+
+        other = get_or_create_org(session, "annankommun", now=START)
+        stranger = get_or_create_person(session, other, "slack", "UOTHER", now=START)
+        other_id, stranger_id = other.id, stranger.id
+
+    ideas, changes, votes = [], [], []
+    for n in range(1, 1501):
+        band = rng.random()
+        days = rng.uniform(0.02, 6.9) if band < 0.3 else rng.uniform(8, 13) if band < 0.4 else rng.uniform(20, 400)
+        created = now - timedelta(days=days, seconds=n)  # distinct moments: the order is defined
+        stage = rng.choice(["new"] * 5 + ["in_review", "pilot", "implemented", "declined"])
+        answered = None if stage == "new" and rng.random() < 0.9 else created + timedelta(hours=rng.uniform(1, 30))
+        pick = rng.random()  # S's two members write one idea in a hundred
+        author = rng.choice(authors[:36] if pick < 0.9 else authors[36:38] if pick < 0.91 else authors[38:])
+        nudged = rng.choice("ABC") if rng.random() < 0.1 else None
+        withdrawn = created + timedelta(hours=1) if rng.random() < 0.04 else None
+        ideas.append({"id": n, "org_id": org_id, "number": n, "title": f"Idé {n}", "text": "t", "stage": stage,
+                      "anonymous": False, "author_id": author.id, "source": "slack", "group_id": gid.get(nudged),
+                      "first_feedback_at": answered, "withdrawn_at": withdrawn, "created_at": created,
+                      "updated_at": created})
+        for k in range(rng.choice([0, 0, 1, 2])):
+            at = now - timedelta(days=rng.uniform(0.01, 12), seconds=n * 3 + k)
+            changes.append({"idea_id": n, "from_stage": None if rng.random() < 0.1 else "new",
+                            "to_stage": "in_review", "created_at": at})
+        for voter in rng.sample(authors, rng.choice([0, 0, 0, 1, 2, 3])):
+            votes.append({"idea_id": n, "person_id": voter.id,
+                          "created_at": now - timedelta(days=rng.uniform(0.01, 10))})
+    strangers = [{"id": 5000 + n, "org_id": other_id, "number": n, "title": "Annan", "text": "t", "stage": "new",
+                  "anonymous": False, "author_id": stranger_id, "source": "slack", "group_id": None,
+                  "first_feedback_at": None, "withdrawn_at": None, "created_at": now - timedelta(days=n),
+                  "updated_at": now} for n in range(1, 40)]
+    with db.engine.begin() as conn:
+        conn.execute(insert(Idea), ideas + strangers)
+        conn.execute(insert(StageChange), changes)
+        conn.execute(insert(Vote), votes)
+
+    scopes = {"UM_ORG": set(), "UM_ORG_LATER": set(), "UM_A": {"A"}, "UM_AB": {"A", "B"}, "UM_S": {"S"},
+              "UM_B_LATER": {"B"}}
+    for ref, scope in scopes.items():
+        if scope:
+            for name in sorted(scope):
+                make_manager(db, f"slack:{ref}", gid[name])
+        else:
+            make_manager(db, f"slack:{ref}")
+    with db.session() as session:
+        for ref in ("UM_ORG_LATER", "UM_B_LATER"):
+            log_digest(session, get_person(session, "slack", ref).id, "2026-W09", later_since, now=later_since,
+                       org_id=org_id)
+
+    run = build_digests(db, sched_settings, now=now, dry_run=True)
+    replies = {ref.split(":")[1]: reply for ref, reply in run.previews}
+    assert set(replies) == set(scopes)
+
+    by_id = {i["id"]: i for i in ideas}
+
+    def groups_of(idea: dict) -> set[str]:  # type: ignore[type-arg]
+        nudge = {n for n, g in gid.items() if g == idea["group_id"]}
+        return member_of.get(idea["author_id"], set()) | nudge
+
+    def numbers(value: str) -> list[int]:
+        return [int(m.group(1)) for line in value.splitlines() if (m := re.match(r"#(\d+) ", line))]
+
+    checked = {"more": 0, "sparse waiting": 0}
+    for ref, scope in scopes.items():
+        since = later_since if ref.endswith("LATER") else default_since
+        live = [i for i in ideas if i["withdrawn_at"] is None and (not scope or groups_of(i) & scope)]
+        new = sorted((i for i in live if since <= i["created_at"] < now), key=lambda i: i["created_at"], reverse=True)
+        waiting = sorted((i for i in live if i["stage"] == "new" and i["first_feedback_at"] is None
+                          and i["created_at"] < waiting_before), key=lambda i: i["created_at"])
+        live_ids = {i["id"] for i in live}
+        moved = sorted((c for c in changes if c["idea_id"] in live_ids and c["from_stage"] is not None
+                        and since <= c["created_at"] < now), key=lambda c: c["created_at"], reverse=True)
+        tally: dict[int, int] = {}
+        for v in votes:
+            if v["idea_id"] in live_ids and default_since <= v["created_at"] < now:  # the run's earliest period
+                tally[v["idea_id"]] = tally.get(v["idea_id"], 0) + 1
+        top = sorted(tally.items(), key=lambda kv: (-kv[1], kv[0]))[:5]
+
+        reply = replies[ref]
+        fields = {f.label: f.value for f in reply.fields}
+        expected = {f"Nya idéer ({len(new)})": [i["number"] for i in new],
+                    f"Statusändringar ({len(moved)})": [by_id[c["idea_id"]]["number"] for c in moved],
+                    f"Väntar på första återkoppling mer än 10 arbetsdagar ({len(waiting)})":
+                        [i["number"] for i in waiting]}
+        for label, order in expected.items():
+            assert label in fields, (ref, label, list(fields))
+            assert numbers(fields[label]) == order[:8], (ref, label)
+            more = fields[label].splitlines()[-1]
+            if len(order) > 8:
+                assert more == f"… och {len(order) - 8} till", (ref, label, more)
+                checked["more"] += 1
+            else:
+                assert not more.startswith("…")
+        assert f"{len(new)} nya idéer, {len(moved)} statusändringar, {len(waiting)} väntar på återkoppling." \
+            in reply.text, ref
+        voted = fields["Mest röstade i veckan"].splitlines()
+        assert [(n, f"{k} röster") for n, k in top] == [(int(line[1:].split()[0]), line.rsplit("– ", 1)[1])
+                                                         for line in voted], ref
+        assert reply.buttons[0].value == str(waiting[0]["number"]), ref  # the idea waiting longest
+        if scope == {"S"}:
+            checked["sparse waiting"] = len(waiting)
+    assert checked["more"] >= 12  # the big scopes really are cut after eight lines
+    assert 0 < checked["sparse waiting"] < 8  # and the sparse one is read to its end

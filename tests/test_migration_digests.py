@@ -1,0 +1,66 @@
+"""Migration 0010_digests on both databases: up adds the digest's indexes, down removes them and keeps the rows,
+up again restores them."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import pytest
+from alembic import command
+from sqlalchemy import create_engine, inspect, text
+from sqlalchemy.engine import make_url
+
+from storage.db import Database, alembic_config, normalise_url
+from tests.conftest import PG_URL
+
+INDEXES = {("idea", "ix_idea_waiting"), ("idea", "ix_idea_nudge"), ("idea", "ix_idea_author_created"),
+           ("vote", "ix_vote_created")}
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def fresh_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'migrate.db'}"
+        return
+    if not PG_URL:
+        pytest.skip("PostgreSQL only (IDESLUSS_TEST_DATABASE_URL)")
+    name = f"idesluss_migrate_{uuid.uuid4().hex[:8]}"
+    server = create_engine(normalise_url(PG_URL), isolation_level="AUTOCOMMIT")
+    with server.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    yield make_url(normalise_url(PG_URL)).set(database=name).render_as_string(hide_password=False)
+    with server.connect() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE "{name}" WITH (FORCE)')
+    server.dispose()
+
+
+def _digest_indexes(db: Database) -> set[tuple[str, str]]:
+    found = inspect(db.engine)
+    return {(table, ix["name"]) for table in ("idea", "vote") for ix in found.get_indexes(table)} & INDEXES
+
+
+def test_0010_digests_goes_up_down_and_up_again_keeping_the_ideas(fresh_url):
+    db = Database(fresh_url)
+    db.upgrade()
+    assert _digest_indexes(db) == INDEXES
+    now = datetime(2026, 3, 2, 8, 30, tzinfo=UTC)
+    with db.engine.begin() as conn:
+        conn.execute(text("INSERT INTO organisation (key, name, next_idea_number, first_feedback_days, created_at) "
+                          "VALUES ('k', 'K', 2, 10, :now)"), {"now": now})
+        conn.execute(text("INSERT INTO person (org_id, platform, user_id, unreachable, nudges_opt_out, created_at) "
+                          "SELECT id, 'slack', 'U1', false, false, :now FROM organisation"), {"now": now})
+        conn.execute(text("INSERT INTO idea (org_id, number, title, text, stage, anonymous, author_id, source, "
+                          "created_at, updated_at) SELECT org_id, 1, 'Idé', 't', 'new', false, id, 'slack', :now, :now "
+                          "FROM person"), {"now": now})
+    with db.engine.begin() as conn:
+        cfg = alembic_config(db.engine)
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0009_inbound")
+    assert _digest_indexes(db) == set()
+    db.upgrade()
+    assert _digest_indexes(db) == INDEXES
+    with db.engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM idea")).scalar_one() == 1
+    db.dispose()
