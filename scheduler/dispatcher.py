@@ -125,6 +125,7 @@ class Dispatcher:
             after_send = AFTER_SEND
         self.after_send = list(after_send)
         self._held: set[outbox.Partition] = set()
+        self._lost: list[outbox.Partition] = []  # found by the heartbeat, dropped by the loop
         self._leaving: set[outbox.Partition] = set()
         self._inflight: dict[outbox.Partition, set[int]] = {}
         self._work: dict[outbox.Partition, int] = {}
@@ -173,34 +174,50 @@ class Dispatcher:
         if not self.partitioned:
             return
         duration = timedelta(seconds=self.lease_seconds)
+        names = {partition_lease(p): p for p in list(self._held)}  # a snapshot: the loop changes the set
         with self.db.session() as session:
             if not lease.try_acquire(session, WORKER_PREFIX + self.worker, self.worker, duration=duration, now=now):
                 log.warning("outbox: dispatcher %s's heartbeat is held by another process", self.worker)
             if random.random() < 0.01:  # now and then: forget the heartbeats of processes killed long ago
                 lease.purge_expired(session, WORKER_PREFIX, before=now - timedelta(days=1))
-            names = {partition_lease(p): p for p in self._held}
             kept = lease.renew_many(session, list(names), self.worker, duration=duration, now=now)
-        for name, partition in names.items():
-            if name not in kept:
-                log.warning("outbox: lost the lease of %s to another dispatcher", name)
-                self._held.discard(partition)
-                self._leaving.discard(partition)
+        self._lost.extend(p for n, p in names.items() if n not in kept)  # the loop drops them (`_drop_lost`)
         self._last_beat = self.clock.monotonic()
 
+    def _drop_lost(self) -> None:
+        """Partitions whose lease ran out under this dispatcher (it was too slow to renew): not sent to from here
+        any more; another dispatcher may hold them now."""
+        while self._lost:
+            partition = self._lost.pop()
+            if partition in self._held:
+                log.warning("outbox: lost the lease of %s to another dispatcher", partition_lease(partition))
+                self._held.discard(partition)
+                self._leaving.discard(partition)
+
+    def _heartbeat(self, halt: threading.Event) -> None:
+        """The heartbeat, in a thread of its own: a busy event loop or a full thread pool must never let it (and
+        the partition leases) lapse while this dispatcher sends."""
+        while not halt.wait(self.lease_seconds / 4):
+            try:
+                self._beat(self.clock.now())
+            except Exception:
+                log.warning("outbox: heartbeat failed", exc_info=True)
+
     def _refill(self, now: datetime, *, scan: bool) -> list[OutboxMessage]:
+        self._drop_lost()
         claimed: list[OutboxMessage] = []
         scan = scan or self.clock.monotonic() - self._last_scan >= SCAN_EVERY_SECONDS
         if not scan and not any(self._room(p) for p in self._held - self._leaving):
             return claimed  # nothing to claim before the next scan: no transaction at all
-        with self.db.session() as session:
-            local = [p for p in self.platforms if p in LOCAL_PLATFORMS]
-            if local and scan:  # the shell: no leases, claimed as it comes
-                room = self.batch - sum(len(self._inflight.get((p, None), ())) for p in local)
-                if room > 0:
+        local = [p for p in self.platforms if p in LOCAL_PLATFORMS]
+        if local and scan:  # the shell: no leases, claimed as it comes
+            room = self.batch - sum(len(self._inflight.get((p, None), ())) for p in local)
+            if room > 0:
+                with self.db.session() as session:
                     claimed += outbox.claim_due(session, self.worker, now=now, limit=room, platforms=local,
                                                 stale_after=self.stale_after)
-            if self.partitioned:
-                claimed += self._refill_partitions(session, now, scan=scan)
+        if self.partitioned:
+            claimed += self._refill_partitions(now, scan=scan)
         for row in claimed:
             self._inflight.setdefault((row.platform, row.workspace if row.platform not in LOCAL_PLATFORMS else None),
                                       set()).add(row.id or 0)
@@ -212,26 +229,30 @@ class Dispatcher:
         room = target - len(self._inflight.get(partition, ()))
         return room if room >= max(1, target // 2) and self._work.get(partition) else 0
 
-    def _refill_partitions(self, session: Any, now: datetime, *, scan: bool) -> list[OutboxMessage]:
+    def _refill_partitions(self, now: datetime, *, scan: bool) -> list[OutboxMessage]:
+        """Short transactions only: the scan and the leases in one, each partition's claim in its own, so no lease
+        row stays locked while rows are claimed (the heartbeat renews those rows meanwhile)."""
         if scan:
-            self._live = lease.live_holders(session, WORKER_PREFIX, now=now)
-            if self.worker not in self._live:
-                self._live.append(self.worker)
-            self._work = outbox.partitions_with_work(session, now=now, platforms=self.partitioned, live=self._live,
-                                                     stale_after=self.stale_after)
-            self._last_scan = self.clock.monotonic()
-            self._rebalance(session, now)
+            with self.db.session() as session:
+                self._live = lease.live_holders(session, WORKER_PREFIX, now=now)
+                if self.worker not in self._live:
+                    self._live.append(self.worker)
+                self._work = outbox.partitions_with_work(session, now=now, platforms=self.partitioned,
+                                                         live=self._live, stale_after=self.stale_after)
+                self._last_scan = self.clock.monotonic()
+                self._rebalance(session, self.clock.now())
         claimed: list[OutboxMessage] = []
         for partition in sorted(self._held - self._leaving, key=str):
             room = self._room(partition)
             if not room:
                 continue
-            rows = outbox.claim_due(session, self.worker, now=now, limit=room, stale_after=self.stale_after,
-                                    live=self._live, partition=partition)
+            with self.db.session() as session:
+                rows = outbox.claim_due(session, self.worker, now=now, limit=room, stale_after=self.stale_after,
+                                        live=self._live, partition=partition)
+                if rows:
+                    self._learn(session, rows)
             self._work[partition] = max(0, self._work[partition] - len(rows)) if len(rows) == room else 0
             claimed += rows
-        if claimed:
-            self._learn(session, claimed)
         return claimed
 
     def _rebalance(self, session: Any, now: datetime) -> None:
@@ -421,12 +442,16 @@ class Dispatcher:
         gate = asyncio.Semaphore(self.concurrency)
         tasks: set[asyncio.Task[str]] = set()
         first = True
+        halt = threading.Event()
+        beating = None
+        if self.partitioned:
+            await asyncio.to_thread(self._beat, self.clock.now())
+            beating = threading.Thread(target=self._heartbeat, args=(halt,), name="outbox-heartbeat", daemon=True)
+            beating.start()
         try:
             while stop is None or not stop.is_set():
                 now = self.clock.now()
                 mono = self.clock.monotonic()
-                if mono - self._last_beat >= self.lease_seconds / 4:
-                    await asyncio.to_thread(self._beat, now)
                 scanned = first
                 rows = await asyncio.to_thread(self._refill, now, scan=first)
                 first = False
@@ -454,6 +479,9 @@ class Dispatcher:
             if tasks:
                 for task in (await asyncio.wait(tasks))[0]:
                     total.add(task.result())
+            halt.set()
+            if beating is not None:
+                await asyncio.to_thread(beating.join, 10)
             await asyncio.to_thread(self._finish, True)
             await self._close_senders()
         return total

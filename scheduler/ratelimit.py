@@ -12,11 +12,14 @@ workspace-wide limit), so each scope's rate is *adaptive*, in the manner of TCP'
   sawing across it (each 429 costs a whole Retry-After pause);
 - on a 429 it drops multiplicatively, to `DECREASE` × the rate the platform was seen to accept (the successes
   of the last second, between a tenth of the rate and the rate), and the scope pauses for the Retry-After; the
-  other 429s of sends that were already in flight belong to the same event and change nothing more;
+  other 429s of sends that were already in flight belong to the same event and change nothing more. A 429 while
+  at least `JITTER_BAND` of the known limit was accepted is timing jitter crossing the platform's window, not
+  a new limit: the rate steps back by 3 % only, and the known limit by 2 %;
 - never above the configured ceiling (`IDESLUSS_SLACK_RATE_CEILING` …), never below `MIN_RATE`.
 
 A token bucket per scope hands out *reservations* at the current rate: each sender learns how long to wait for
-its slot, so many coroutines share one rate without a lock.
+its slot, so many coroutines share one rate without a lock. Right before the send a one-second window of the
+scope's sends holds back one that a busy event loop delayed until it would go out together with the next.
 """
 
 from __future__ import annotations

@@ -232,6 +232,9 @@ class SchedulerService:
         # First the lease (catching up once it is taken, right away on start), then the rest.
         self.scheduler.add_job(self.keep_lease, IntervalTrigger(seconds=lease_every), id="lease",
                                next_run_time=self.clock.now())
+        # The tick takes the lease within seconds (as it always did) and sends what is due whenever the
+        # dispatcher's own loop is not running; while it runs, the loop sends.
+        self.scheduler.add_job(self.tick, IntervalTrigger(seconds=TICK_SECONDS), id="tick")
         self.start_dispatching()
         self.scheduler.add_job(self.run_reminders, IntervalTrigger(minutes=1), id="reminders")
         self.scheduler.add_job(self.run_challenges, IntervalTrigger(minutes=5), id="challenges")
