@@ -1,12 +1,17 @@
-"""Fan-out benchmark: 2,000 DMs through the outbox dispatcher to the Slack Web API stand-in.
+"""Fan-out benchmark: 2,000 DMs through the outbox dispatcher to the Slack Web API stand-in, default configuration.
 
-Run:  python bench/fanout.py [--messages 2000] [--rate 50] [--database-url postgresql://…/test_bench]
+Run:  python bench/fanout.py [--messages 2000] [--limits 20 50 100] [--database-url postgresql://…/fanout_bench]
 
-The stand-in (tests/slack/standin.py, real HTTP on port 0) accepts at most `--rate` chat.postMessage calls
-in any one-second window and answers the rest with 429 and `Retry-After: 1`, like Slack. The floor is
-messages / rate seconds; the table gives the measured time against it, plus messages lost (never
-accepted) and duplicated (accepted twice). The baseline row, in the same run, sends with no client-side
-limit at all and relies on 429s alone.
+The stand-in (tests/scheduler/limited_standin.py over tests/slack/standin.py: real HTTP on port 0, in a process
+of its own, as Slack is not in the sender's process) models Slack's limit as a **sliding one-second window**:
+a chat.postMessage is accepted when fewer than `limit` were accepted in the second before it, and answered 429
+with `Retry-After: 1` otherwise (a refused call does not count against the window). For each
+limit the dispatcher runs twice with the *default* settings (`IDESLUSS_SLACK_RATE=10` as the starting rate,
+`IDESLUSS_SLACK_RATE_CEILING`, `IDESLUSS_OUTBOX_CONCURRENCY=20`): first with nothing learnt, then again with
+the rate the first run stored in `send_rate`. The floor is messages / limit seconds; the table gives the
+measured time against it, the 429s, messages lost (never accepted or not marked sent) and duplicated
+(accepted twice). The same-run baseline is the dispatcher before issue 12: a fixed rate at the starting
+`IDESLUSS_SLACK_RATE` (`--baseline-messages` of them, against the middle limit; 0 leaves it out).
 """
 
 from __future__ import annotations
@@ -14,10 +19,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import collections
-import json
+import re
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -29,109 +33,85 @@ from bot.core.replies import Reply, ReplyKind  # noqa: E402
 from bot.slack.client import make_web_client  # noqa: E402
 from bot.slack.sender import SlackSender  # noqa: E402
 from scheduler.dispatcher import Dispatcher  # noqa: E402
-from scheduler.ratelimit import Limits  # noqa: E402
 from storage import outbox  # noqa: E402
 from storage.db import Database  # noqa: E402
-from tests.slack.standin import SlackStandIn  # noqa: E402
+from tests.scheduler.limited_standin import StandInProcess  # noqa: E402
 
 
-class RateLimitedStandIn(SlackStandIn):
-    """The stand-in with Slack's behaviour past the limit: 429 and Retry-After."""
-
-    def __init__(self, per_second: int) -> None:
-        self.per_second = per_second
-        self.accepted: collections.deque[float] = collections.deque()
-        self.rejected = 0
-        self.gate = threading.Lock()
-        super().__init__()
-
-    def admit(self) -> bool:
-        now = time.monotonic()
-        with self.gate:
-            while self.accepted and self.accepted[0] <= now - 1.0:
-                self.accepted.popleft()
-            if len(self.accepted) >= self.per_second:
-                self.rejected += 1
-                return False
-            self.accepted.append(now)
-            return True
-
-    def _handler_class(self):  # type: ignore[no-untyped-def]
-        base = super()._handler_class()
-        standin = self
-
-        class Limited(base):  # type: ignore[misc, valid-type]
-            def do_POST(self) -> None:  # noqa: N802 - http.server's naming
-                if self.path.startswith("/api/chat.postMessage") and not standin.admit():
-                    self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                    self._reply(429, {"ok": False, "error": "ratelimited"}, {"Retry-After": "1"})
-                    return
-                base.do_POST(self)
-
-        return Limited
-
-
-def fill(db: Database, count: int) -> list[str]:
-    keys = [f"fanout-{n:05d}" for n in range(count)]
+def fill(db: Database, count: int, prefix: str) -> list[str]:
+    keys = [f"{prefix}-{n:05d}" for n in range(count)]
+    now = SystemClock().now()
     with db.session() as session:
-        for key in keys:
-            reply = Reply(ReplyKind.NOTIFICATION, key, title="Veckans fråga")
-            outbox.enqueue(session, outbox.NewMessage(key=key, platform="slack", recipient=f"U{key[7:]}",
-                                                      workspace="T1", payload=reply.to_dict()),
-                           now=SystemClock().now())
+        outbox.enqueue_many(session, [
+            outbox.NewMessage(key=key, platform="slack", recipient=f"U{n:05d}", workspace="T1",
+                              payload=Reply(ReplyKind.NOTIFICATION, key, title="Veckans fråga").to_dict())
+            for n, key in enumerate(keys)], now=now)
     return keys
 
 
-def run(url: str, count: int, rate: int, client_rate: float, concurrency: int) -> dict[str, float]:
-    db = Database(url)
-    db.upgrade()
+def run(db: Database, url: str, count: int, limit: int, prefix: str, *, adaptive: bool = True) -> dict[str, float]:
     with db.engine.begin() as conn:
         conn.exec_driver_sql("DELETE FROM outbox")
-    keys = fill(db, count)
-    with RateLimitedStandIn(rate) as standin:
-        settings = Settings(database_url=url, slack_bot_token="xoxb-bench", slack_api_url=standin.api_url)
-        dispatcher = Dispatcher(db, {"slack": SlackSender(make_web_client(settings, retry_rate_limits=False))},
-                                clock=SystemClock(), concurrency=concurrency,
-                                limits=Limits(slack_per_workspace=client_rate))
+    fill(db, count, prefix)
+    with StandInProcess(limit) as standin:
+        settings = Settings(database_url=url, slack_bot_token="xoxb-T1-bench", slack_api_url=standin.api_url)
+        dispatcher = Dispatcher.from_settings(
+            settings, db, {"slack": SlackSender(make_web_client(settings, retry_rate_limits=False))},
+            clock=SystemClock())
+        dispatcher.limiter.limits.adaptive = adaptive
         started = time.perf_counter()
         asyncio.run(dispatcher.drain(max_wait=5))
         elapsed = time.perf_counter() - started
-        texts = [json.dumps(c.args) for c in standin.calls_to("chat.postMessage")]
-        rejected = standin.rejected
+        stats = standin.stats()
+        rejected = sum(stats["rejected"].values())
+        rate = dispatcher.limiter.rate("slack:T1") or 0.0
     # The stand-in records only the calls it accepted (a 429 is answered before recording).
-    seen = collections.Counter(t.split("fanout-")[1][:5] for t in texts if "fanout-" in t)
+    seen = collections.Counter(m.group(0) for t in stats["posts"].get("T1", [])
+                               if (m := re.search(rf"{prefix}-\d{{5}}", t)))
     with db.session() as session:
         states = outbox.counts_by_state(session)
-    db.dispose()
     lost = max(count - len(seen), count - states.get(outbox.SENT, 0))
     duplicated = sum(n - 1 for n in seen.values())
-    return {"time": elapsed, "floor": count / rate, "lost": lost, "duplicated": duplicated, "rejected": rejected,
-            "keys": len(keys)}
+    return {"time": elapsed, "floor": count / limit, "lost": lost, "duplicated": duplicated, "rejected": rejected,
+            "rate": rate}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=2000)
-    parser.add_argument("--rate", type=int, default=50, help="the stand-in's chat.postMessage limit per second")
-    parser.add_argument("--client-rate", type=float, default=0.0,
-                        help="the dispatcher's rate per second (IDESLUSS_SLACK_RATE); default 96%% of --rate")
-    parser.add_argument("--concurrency", type=int, default=20)
+    parser.add_argument("--limits", type=int, nargs="+", default=[20, 50, 100],
+                        help="the stand-in's chat.postMessage limits per second, one pair of runs each")
+    parser.add_argument("--baseline-messages", type=int, default=500)
     parser.add_argument("--database-url", default="")
-    parser.add_argument("--no-baseline", action="store_true")
     args = parser.parse_args()
-    url = args.database_url or f"sqlite:///{tempfile.mkdtemp()}/fanout.db"
-    client_rate = args.client_rate or args.rate * 0.96
-    rows = [(f"dispatcher at {client_rate:g}/s", run(url, args.messages, args.rate, client_rate, args.concurrency))]
-    if not args.no_baseline:
-        rows.append(("baseline: no client limit, 429s only", run(url, args.messages, args.rate, 100000.0,
-                                                                 args.concurrency)))
-    print(f"{args.messages} DMs, stand-in limit {args.rate}/s, concurrency {args.concurrency}, "
-          f"{'PostgreSQL' if url.startswith('postgres') else 'SQLite'}")
-    print("| Run | time | floor | ratio | lost | duplicated | 429s |")
-    print("|---|---|---|---|---|---|---|")
-    for name, r in rows:
-        print(f"| {name} | {r['time']:.1f} s | {r['floor']:.0f} s | {r['time'] / r['floor']:.2f}× | {r['lost']} "
-              f"| {r['duplicated']} | {r['rejected']} |")
+    rows = []
+    for limit in args.limits:
+        url = args.database_url or f"sqlite:///{tempfile.mkdtemp()}/fanout.db"
+        db = Database(url)
+        db.upgrade()
+        with db.engine.begin() as conn:
+            conn.exec_driver_sql("DELETE FROM send_rate")
+        rows.append((limit, "first run (nothing learnt)", args.messages, run(db, url, args.messages, limit, "a")))
+        rows.append((limit, "second run (learnt rate)", args.messages, run(db, url, args.messages, limit, "b")))
+        db.dispose()
+    if args.baseline_messages:
+        limit = args.limits[len(args.limits) // 2]
+        url = args.database_url or f"sqlite:///{tempfile.mkdtemp()}/fanout.db"
+        db = Database(url)
+        db.upgrade()
+        rows.append((limit, "baseline: fixed starting rate (before)", args.baseline_messages,
+                     run(db, url, args.baseline_messages, limit, "c", adaptive=False)))
+        db.dispose()
+    engine = "PostgreSQL" if args.database_url.startswith("postgres") else "SQLite"
+    print(f"{engine}, default configuration (IDESLUSS_SLACK_RATE=10 to start, ceiling "
+          f"{Settings().slack_rate_ceiling:g}, concurrency {Settings().outbox_concurrency}); "
+          "stand-in: sliding 1 s window")
+    print("| stand-in limit | run | DMs | time | floor | ratio | 429s | lost | duplicated | rate at the end |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for limit, name, count, r in rows:
+        print(f"| {limit}/s | {name} | {count:,} | {r['time']:.1f} s | {r['floor']:.0f} s | "
+              f"{r['time'] / r['floor']:.2f}× | {r['rejected']} | {r['lost']} | {r['duplicated']} "
+              f"| {r['rate']:.1f}/s |")
 
 
 if __name__ == "__main__":

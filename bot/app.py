@@ -75,6 +75,13 @@ class Runtime:
         self.db.dispose()
 
 
+def _unknown_outcomes(db: Database) -> dict[str, int]:
+    from storage.outbox import unknown_outcomes_by_platform
+
+    with db.session() as session:
+        return unknown_outcomes_by_platform(session)
+
+
 def build_runtime(settings: Settings, clock: Clock | None = None, *, serve: bool = False, socket_mode: bool = False,
                   teams_local: bool = False, out: TextIO | None = None, db: Database | None = None,
                   slack_client: Any = None, teams_clients: Any = None) -> Runtime:
@@ -92,6 +99,7 @@ def build_runtime(settings: Settings, clock: Clock | None = None, *, serve: bool
     core.observers.append(metrics.observe)
     metrics.watch_figures(lambda: organisation_figures(db, settings.timezone, clock.now(), settings.headcount),
                           clock.monotonic)
+    metrics.watch_outbox(lambda: _unknown_outcomes(db), clock.monotonic)
     runtime = Runtime(settings, clock, db, core, metrics)
     built = [
         shell_platform(out or sys.stdout),

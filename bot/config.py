@@ -71,6 +71,13 @@ class Settings(BaseSettings):
     slack_rate_per_second: float = Field(10.0, validation_alias=_env("IDESLUSS_SLACK_RATE"))
     teams_conversation_rate_per_second: float = Field(1.8, validation_alias=_env("IDESLUSS_TEAMS_CONVERSATION_RATE"))
     teams_tenant_rate_per_second: float = Field(30.0, validation_alias=_env("IDESLUSS_TEAMS_TENANT_RATE"))
+    # The rates above are where the dispatcher starts; it finds each scope's limit itself, never above these.
+    slack_rate_ceiling: float = Field(200.0, gt=0, validation_alias=_env("IDESLUSS_SLACK_RATE_CEILING"))
+    teams_conversation_rate_ceiling: float = Field(2.0, gt=0,
+                                                   validation_alias=_env("IDESLUSS_TEAMS_CONVERSATION_RATE_CEILING"))
+    teams_tenant_rate_ceiling: float = Field(50.0, gt=0, validation_alias=_env("IDESLUSS_TEAMS_TENANT_RATE_CEILING"))
+    # How long a dispatcher's heartbeat lasts: a dead dispatcher's untried rows are taken over after this.
+    dispatcher_lease_seconds: float = Field(4.0, ge=1, validation_alias=_env("IDESLUSS_DISPATCHER_LEASE_SECONDS"))
     scheduler_lease_seconds: int = Field(60, validation_alias=_env("IDESLUSS_SCHEDULER_LEASE_SECONDS"))
     scheduler_misfire_grace_seconds: int = Field(900, validation_alias=_env("IDESLUSS_SCHEDULER_MISFIRE_GRACE_SECONDS"))
     # end Scheduler

@@ -77,6 +77,8 @@ class SchedulerService:
         self.scheduler: BackgroundScheduler | None = None
         self._dispatch_lock = threading.Lock()
         self._leading = False
+        self._dispatching: threading.Thread | None = None  # the dispatcher's own loop, once started
+        self._stop_dispatching = threading.Event()
         # One event loop for every dispatch: the senders' HTTP sessions (aiohttp, httpx) belong to a loop and
         # are reused across ticks instead of being opened and abandoned every two seconds.
         self._loop = asyncio.new_event_loop()
@@ -104,12 +106,40 @@ class SchedulerService:
     # -- job bodies (also called directly by tests with a controlled clock) --------------------------------
 
     def dispatch(self) -> None:
+        """Send what is due now. Once `start` runs the dispatcher's own loop, that loop sends it (within a
+        second); before (tests, `scheduler --once`) it is sent here and now."""
+        if self._dispatching is not None:
+            return
         with self._dispatch_lock:
             self._loop.run_until_complete(self.dispatcher.drain(max_wait=0))
 
     def tick(self, now: datetime | None = None) -> None:
         if self.is_leader(now or self.clock.now()):
             self.dispatch()
+
+    def start_dispatching(self) -> None:
+        """The dispatcher's loop, in a thread of its own and in every process that runs the scheduler (not only
+        the lease holder's): several dispatchers share the outbox by workspace (scheduler/dispatcher.py)."""
+        if self._dispatching is not None:
+            return
+        self._stop_dispatching.clear()
+
+        def run() -> None:
+            with self._dispatch_lock:
+                try:
+                    self._loop.run_until_complete(self.dispatcher.serve(self._stop_dispatching))
+                except Exception:
+                    log.exception("outbox dispatcher stopped")
+
+        self._dispatching = threading.Thread(target=run, name="outbox-dispatcher", daemon=True)
+        self._dispatching.start()
+
+    def stop_dispatching(self) -> None:
+        if self._dispatching is None:
+            return
+        self._stop_dispatching.set()
+        self._dispatching.join(timeout=60)
+        self._dispatching = None
 
     def run_reminders(self, now: datetime | None = None) -> None:
         now = now or self.clock.now()
@@ -204,7 +234,10 @@ class SchedulerService:
         # (a test clock months in the past made the first run a misfire, skipped, and the lease waited 20 s).
         self.scheduler.add_job(self.keep_lease, IntervalTrigger(seconds=lease_every), id="lease",
                                next_run_time=datetime.now(ZoneInfo(self.settings.timezone)))
+        # The tick takes the lease within seconds (as it always did) and sends what is due whenever the
+        # dispatcher's own loop is not running; while it runs, the loop sends.
         self.scheduler.add_job(self.tick, IntervalTrigger(seconds=TICK_SECONDS), id="tick")
+        self.start_dispatching()
         self.scheduler.add_job(self.run_reminders, IntervalTrigger(minutes=1), id="reminders")
         self.scheduler.add_job(self.run_challenges, IntervalTrigger(minutes=5), id="challenges")
         self.scheduler.add_job(self.run_digest, digest_trigger(self.settings), id="digest")
@@ -220,6 +253,7 @@ class SchedulerService:
         if self.scheduler is not None:
             self.scheduler.shutdown(wait=True)
             self.scheduler = None
+        self.stop_dispatching()
         with self.db.session() as session:
             lease.release(session, LEASE_NAME, self.holder, now=self.clock.now())
         with self._dispatch_lock:

@@ -229,7 +229,9 @@ class OutboxMessage(SQLModel, table=True):
     """Every message that is not a direct reply. `key` makes a second enqueue of the same message a no-op."""
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_state_due", "state", "due_at"),)
+    __table_args__ = (Index("ix_outbox_state_due", "state", "due_at"),
+                      Index("ix_outbox_unknown", "platform", sqlite_where=text("unknown_outcomes > 0"),
+                            postgresql_where=text("unknown_outcomes > 0")))
 
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(unique=True, max_length=300)
@@ -249,6 +251,9 @@ class OutboxMessage(SQLModel, table=True):
     # When the send was handed to the platform (None: claimed but never tried, so a dead worker's row can be
     # taken over at once without risking a duplicate).
     attempted_at: datetime | None = None
+    # Sends that ended with an unknown outcome (a timeout after the request left, migration 0011_dispatch): one
+    # such send is retried, a second is not (the message may well have arrived).
+    unknown_outcomes: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     sent_at: datetime | None = None
     message_id: str | None = Field(default=None, max_length=200)
     created_at: datetime

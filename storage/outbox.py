@@ -7,15 +7,15 @@ Claiming and marking are the dispatcher's (scheduler/); they live here because t
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, update
+from sqlalchemy import case, func, or_, update
 from sqlmodel import Session, col, select
 
 from storage.db import insert_for
-from storage.models import OutboxMessage, WorkspacePause
+from storage.models import OutboxMessage, WorkspacePause, as_utc
 
 PENDING, SENDING, SENT, FAILED, DEAD = "pending", "sending", "sent", "failed", "dead"
 # Waiting for its workspace to be installed again (the app was uninstalled or its token revoked): never claimed.
@@ -60,22 +60,51 @@ def enqueue(session: Session, message: NewMessage, *, now: datetime) -> bool:
     return session.execute(stmt).scalar_one_or_none() is not None
 
 
-def claim_due(session: Session, worker: str, *, now: datetime, limit: int = 50,
-              stale_after: timedelta = timedelta(minutes=5), platforms: list[str] | None = None
-              ) -> list[OutboxMessage]:
-    """Mark up to `limit` due rows as `sending` by `worker` and return them.
+Partition = tuple[str, str | None]  # (platform, workspace): what one dispatcher sends to alone (scheduler/dispatcher)
 
-    Rows stuck in `sending` longer than `stale_after` (their worker died) are claimed again: that is
-    the only way a message can go out twice. On PostgreSQL concurrent dispatchers skip each other's
-    rows (FOR UPDATE SKIP LOCKED); SQLite holds the write lock for the whole transaction.
-    """
-    due = or_(
+
+def _claimable(now: datetime, stale_after: timedelta, live: list[str] | None):  # type: ignore[no-untyped-def]
+    """Rows a dispatcher may claim now: due ones; `sending` ones whose worker's heartbeat is gone (`live` lists the
+    workers whose heartbeat is not: never-attempted rows of a dead worker at once — nothing of theirs reached the
+    platform — and attempted ones too, since their worker can no longer mark them); and, whatever the worker,
+    `sending` rows older than `stale_after` (a worker without a heartbeat, or one that hangs)."""
+    sending = col(OutboxMessage.state) == SENDING
+    conditions = [
         (col(OutboxMessage.state).in_([PENDING, FAILED])) & (col(OutboxMessage.due_at) <= now),
-        (col(OutboxMessage.state) == SENDING) & (col(OutboxMessage.claimed_at) <= now - stale_after),
-    )
-    query = select(OutboxMessage).where(due).order_by(col(OutboxMessage.due_at), col(OutboxMessage.id)).limit(limit)
+        sending & (col(OutboxMessage.claimed_at) <= now - stale_after),
+    ]
+    if live is not None:
+        if live:
+            conditions.append(sending & (col(OutboxMessage.claimed_by).is_(None)
+                                         | col(OutboxMessage.claimed_by).not_in(live)))
+        else:
+            conditions.append(sending)
+    return or_(*conditions)
+
+
+def _in_partition(partition: Partition):  # type: ignore[no-untyped-def]
+    platform, workspace = partition
+    where = col(OutboxMessage.platform) == platform
+    return where & (col(OutboxMessage.workspace).is_(None) if workspace is None
+                    else col(OutboxMessage.workspace) == workspace)
+
+
+def claim_due(session: Session, worker: str, *, now: datetime, limit: int = 50,
+              stale_after: timedelta = timedelta(minutes=5), platforms: list[str] | None = None,
+              live: list[str] | None = None, partition: Partition | None = None) -> list[OutboxMessage]:
+    """Mark up to `limit` claimable rows as `sending` by `worker` and return them (`_claimable` says which).
+
+    A claimed row is not yet attempted (`attempted_at` is None): the worker sets it right before the send
+    (`mark_attempted`), so a row taken over from a dead worker before that can never have reached the platform.
+    On PostgreSQL concurrent dispatchers skip each other's rows (FOR UPDATE SKIP LOCKED); SQLite holds the
+    write lock for the whole transaction.
+    """
+    query = (select(OutboxMessage).where(_claimable(now, stale_after, live))
+             .order_by(col(OutboxMessage.due_at), col(OutboxMessage.id)).limit(limit))
     if platforms:
         query = query.where(col(OutboxMessage.platform).in_(platforms))
+    if partition is not None:
+        query = query.where(_in_partition(partition))
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
     rows = list(session.exec(query).all())
@@ -83,9 +112,45 @@ def claim_due(session: Session, worker: str, *, now: datetime, limit: int = 50,
         row.state = SENDING
         row.claimed_by = worker
         row.claimed_at = now
+        row.attempted_at = None
         session.add(row)
     session.flush()
     return rows
+
+
+def partitions_with_work(session: Session, *, now: datetime, platforms: list[str], live: list[str] | None,
+                         stale_after: timedelta = timedelta(minutes=5)) -> dict[Partition, int]:
+    """Each (platform, workspace) with claimable rows, and how many (one grouped query over the due rows)."""
+    query = (select(OutboxMessage.platform, OutboxMessage.workspace, func.count())
+             .where(_claimable(now, stale_after, live), col(OutboxMessage.platform).in_(platforms))
+             .group_by(col(OutboxMessage.platform), col(OutboxMessage.workspace)))
+    return {(platform, workspace): n for platform, workspace, n in session.exec(query).all()}
+
+
+def mark_attempted(session: Session, row_id: int, worker: str, *, now: datetime) -> bool:
+    """Right before the send: True while the row is still this worker's claim. False when another dispatcher took
+    it over (this one's heartbeat lapsed) or its workspace was paused meanwhile: then it must not be sent."""
+    result = session.execute(
+        update(OutboxMessage).where(col(OutboxMessage.id) == row_id, col(OutboxMessage.state) == SENDING,
+                                    col(OutboxMessage.claimed_by) == worker).values(attempted_at=now))
+    return bool(result.rowcount)
+
+
+def unattempt(session: Session, row_id: int, worker: str) -> None:
+    """The platform refused the send (429) before taking it: the row is untried again, safe to take over."""
+    session.execute(update(OutboxMessage).where(col(OutboxMessage.id) == row_id,
+                                                col(OutboxMessage.claimed_by) == worker).values(attempted_at=None))
+
+
+def hand_back(session: Session, row_ids: list[int], worker: str, *, now: datetime) -> int:
+    """Claimed rows this worker will not try (it stops, or gives a workspace up): pending again, due now."""
+    if not row_ids:
+        return 0
+    result = session.execute(
+        update(OutboxMessage).where(col(OutboxMessage.id).in_(row_ids), col(OutboxMessage.state) == SENDING,
+                                    col(OutboxMessage.claimed_by) == worker, col(OutboxMessage.attempted_at).is_(None))
+        .values(state=PENDING, due_at=now, claimed_by=None))
+    return int(result.rowcount or 0)
 
 
 def mark_sent(session: Session, row_id: int, *, message_id: str | None, now: datetime) -> None:
@@ -96,17 +161,19 @@ def mark_sent(session: Session, row_id: int, *, message_id: str | None, now: dat
     )
 
 
-def mark_failed(session: Session, row_id: int, *, error: str, retry_at: datetime, dead: bool = False) -> None:
-    """Record a failed attempt. A row its workspace's pause caught while in flight stays paused (the failure was
-    most likely the revoked token), so it is neither retried in vain nor dead-lettered."""
+def mark_failed(session: Session, row_id: int, *, error: str, retry_at: datetime, dead: bool = False,
+                unknown: bool = False) -> None:
+    """Record a failed attempt (`unknown`: its outcome is unknown, counted in `unknown_outcomes`). A row its
+    workspace's pause caught while in flight stays paused (the failure was most likely the revoked token), so it
+    is neither retried in vain nor dead-lettered."""
     from sqlalchemy import case
 
     failed_state = DEAD if dead else FAILED
-    session.execute(
-        update(OutboxMessage).where(col(OutboxMessage.id) == row_id).values(
-            state=case((col(OutboxMessage.state) == PAUSED, PAUSED), else_=failed_state),
-            last_error=error[:2000], due_at=retry_at, attempts=OutboxMessage.attempts + 1)
-    )
+    values: dict[str, Any] = {"state": case((col(OutboxMessage.state) == PAUSED, PAUSED), else_=failed_state),
+                              "last_error": error[:2000], "due_at": retry_at, "attempts": OutboxMessage.attempts + 1}
+    if unknown:
+        values["unknown_outcomes"] = OutboxMessage.unknown_outcomes + 1
+    session.execute(update(OutboxMessage).where(col(OutboxMessage.id) == row_id).values(**values))
 
 
 def release(session: Session, row_id: int, *, due_at: datetime) -> None:
@@ -120,6 +187,42 @@ def release(session: Session, row_id: int, *, due_at: datetime) -> None:
     )
 
 
+@dataclass(slots=True)
+class Progress:
+    """Where the messages of one act (a nudge, a week's digests) are: for an operator's honest report."""
+
+    total: int = 0
+    by_state: dict[str, int] = field(default_factory=dict)
+    due_now: int = 0  # pending or failed, due now
+    next_due: datetime | None = None  # the earliest of those due later
+    claimed: dict[str, int] = field(default_factory=dict)  # `sending`, per worker that claimed them
+
+    def count(self, state: str) -> int:
+        return self.by_state.get(state, 0)
+
+
+def progress(session: Session, patterns: list[str], *, now: datetime) -> Progress:
+    """The messages whose key matches one of the SQL LIKE `patterns` (e.g. "nudge:12:dm:%"), by state (one grouped
+    query)."""
+    later = case((col(OutboxMessage.due_at) > now, col(OutboxMessage.due_at)), else_=None)
+    query = (select(OutboxMessage.state, OutboxMessage.claimed_by, func.count(), func.min(later),
+                    func.sum(case((col(OutboxMessage.due_at) <= now, 1), else_=0)))
+             .where(or_(*(col(OutboxMessage.key).like(p) for p in patterns)))
+             .group_by(col(OutboxMessage.state), col(OutboxMessage.claimed_by)))
+    found = Progress()
+    for state, worker, n, first_due, due_now in session.exec(query).all():
+        found.total += n
+        found.by_state[state] = found.by_state.get(state, 0) + n
+        if state == SENDING:
+            found.claimed[worker or "?"] = found.claimed.get(worker or "?", 0) + n
+        elif state in (PENDING, FAILED):
+            found.due_now += int(due_now or 0)
+            if first_due is not None:
+                first_due = as_utc(first_due)
+                found.next_due = first_due if found.next_due is None else min(found.next_due, first_due)
+    return found
+
+
 def get_by_key(session: Session, key: str) -> OutboxMessage | None:
     return session.exec(select(OutboxMessage).where(OutboxMessage.key == key)).first()
 
@@ -129,6 +232,13 @@ def counts_by_state(session: Session) -> dict[str, int]:
 
     rows = session.exec(select(OutboxMessage.state, func.count()).group_by(OutboxMessage.state)).all()
     return {state: n for state, n in rows}
+
+
+def unknown_outcomes_by_platform(session: Session) -> dict[str, int]:
+    """Sends whose outcome was unknown, per platform (the partial index `ix_outbox_unknown` keeps it small)."""
+    query = (select(OutboxMessage.platform, func.sum(OutboxMessage.unknown_outcomes))
+             .where(col(OutboxMessage.unknown_outcomes) > 0).group_by(col(OutboxMessage.platform)))
+    return {platform: int(n or 0) for platform, n in session.exec(query).all()}
 
 
 def waiting_by_platform(session: Session) -> dict[str, int]:

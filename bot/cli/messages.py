@@ -23,7 +23,18 @@ def register(app: typer.Typer) -> None:
     app.add_typer(digest_app, name="digest")
 
 
-def _dispatch(runtime, platforms: set[str]) -> dict[str, int]:  # type: ignore[no-untyped-def]
+# How long a command waits for a stopped sender's lease to run out (its rows are then taken over and sent here),
+# and for another dispatcher that holds its messages to make progress.
+WAIT_FOR_OTHERS_SECONDS = 15.0
+MAX_WAIT_SECONDS = 120.0
+
+
+def _dispatch(runtime, platforms: set[str], patterns: list[str]) -> str:  # type: ignore[no-untyped-def]
+    """Send the act's messages now (the keys matching `patterns`) and say where every one of them is: sent,
+    being sent by another dispatcher, waiting for a stopped sender (and when it is taken over), due later, dead.
+    Waits a little for what another process holds (never longer than MAX_WAIT_SECONDS)."""
+    import time
+
     from storage import outbox
 
     with runtime.db.session() as session:
@@ -32,10 +43,69 @@ def _dispatch(runtime, platforms: set[str]) -> dict[str, int]:  # type: ignore[n
     if missing:
         typer.echo(f"No sender configured for {', '.join(sorted(missing))}: those messages wait in the outbox.",
                    err=True)
-    result = runtime.dispatch_now(max_wait=120)
-    return {"sent": result.sent, "failed": result.failed, "dead": result.dead}
+    started = time.monotonic()
+    sent_here = 0
+    last_sent: int | None = None
+    while True:
+        result = runtime.dispatch_now(max_wait=MAX_WAIT_SECONDS - (time.monotonic() - started))
+        sent_here += result.sent
+        now = runtime.clock.now()
+        with runtime.db.session() as session:
+            found = outbox.progress(session, patterns, now=now)
+            holders = _holders(session, found, now)
+        # Worth waiting for: a stopped sender whose heartbeat runs out soon (then this command takes its messages
+        # over), another dispatcher that is getting on with them, what this command itself can still send.
+        soon = any(left is not None and left <= WAIT_FOR_OTHERS_SECONDS for _, left, _ in holders.values())
+        progressing = last_sent is not None and found.count(outbox.SENT) > last_sent and bool(holders)
+        last_sent = found.count(outbox.SENT)
+        sendable = found.due_now and set(platforms) & set(runtime.senders) and result.sent
+        if time.monotonic() - started >= MAX_WAIT_SECONDS or not (soon or progressing or sendable):
+            return _report(found, holders, sent_here, now)
+        time.sleep(0.5)
 
 
+def _holders(session, found, now) -> dict[str, tuple[int, float | None, bool]]:  # type: ignore[no-untyped-def]
+    """Per worker holding some of the act's messages: (how many, seconds until its heartbeat runs out — None
+    when it has none, 0 when it ran out —, whether it is this process)."""
+    import os
+
+    from scheduler.dispatcher import WORKER_PREFIX
+    from storage import lease
+    from storage.models import as_utc
+
+    out: dict[str, tuple[int, float | None, bool]] = {}
+    for worker, n in found.claimed.items():
+        held = lease.current(session, WORKER_PREFIX + worker)
+        left = None if held is None else max(0.0, (as_utc(held.expires_at) - now).total_seconds())
+        out[worker] = (n, left, worker.endswith(f":{os.getpid()}"))
+    return out
+
+
+def _report(found, holders, sent_here: int, now) -> str:  # type: ignore[no-untyped-def]
+    """One honest line: every message of the act is counted once, in the state it is really in."""
+    import math
+
+    from storage import outbox
+
+    parts = [f"sent {found.count(outbox.SENT)} of {found.total}"
+             + (f" ({sent_here} by this command)" if sent_here != found.count(outbox.SENT) else "")]
+    stopped = sum(n for n, left, _ in holders.values() if not left)
+    if stopped:
+        parts.append(f"{stopped} waiting for a stopped sender, due now (the next dispatch takes them over)")
+    for worker, (n, left, _) in sorted(holders.items()):
+        if left:
+            parts.append(f"{n} being sent by dispatcher {worker} (waiting for a stopped sender, due within "
+                         f"{math.ceil(left)} s, if it has stopped)")
+    if found.due_now:
+        parts.append(f"{found.due_now} due now, waiting for a dispatcher")
+    if found.next_due is not None:
+        later = found.count(outbox.PENDING) + found.count(outbox.FAILED) - found.due_now
+        seconds = max(0, math.ceil((found.next_due - now).total_seconds()))
+        parts.append(f"{later} to be retried, the first in {seconds} s")
+    if found.count(outbox.PAUSED):
+        parts.append(f"{found.count(outbox.PAUSED)} held while their workspace is uninstalled")
+    parts.append(f"dead {found.count(outbox.DEAD)}")
+    return "; ".join(parts)
 
 
 @nudge_app.command("send")
@@ -53,10 +123,9 @@ def nudge_send(name: str, dm: Annotated[bool, typer.Option("--dm", help="DM ever
         platforms = {p.platform for p in members(session, group.id)} | {
             p for p, c in (("slack", group.slack_channel), ("teams", group.teams_conversation)) if c}
     outcome = send_nudge(db, settings, group.id, now=runtime.clock.now(), manual=True, dm=dm)
-    result = _dispatch(runtime, platforms)
+    report = _dispatch(runtime, platforms, [f"nudge:{outcome.nudge_id}:dm:%", f"nudge:{outcome.nudge_id}:channel:%"])
     typer.echo(f"Nudge #{outcome.nudge_id} to {name!r}: {outcome.enqueued} new messages, "
-               f"{outcome.skipped_people} members paused or opted out; sent {result['sent']}, "
-               f"failed {result['failed']}, dead {result['dead']}.")
+               f"{outcome.skipped_people} members paused or opted out; {report}.")
 
 
 @digest_app.command("send")
@@ -78,9 +147,10 @@ def digest_send(
             typer.echo(f"--- {ref}\n{render(reply)}\n")
         typer.echo(f"{run.managers} digests for {run.week} (dry run: nothing sent).")
         return
-    result = _dispatch(runtime, {"slack", "teams", "shell"})
-    typer.echo(f"Digests {run.week}: {run.managers} managers, {run.enqueued} new, {run.already_sent} already sent; "
-               f"delivered {result['sent']}, failed {result['failed']}, dead {result['dead']}.")
+    report = _dispatch(runtime, {"slack", "teams", "shell"}, [f"digest:%:{run.week}"])
+    # `already_sent` counts digests enqueued by an earlier run: whether they went out is the report's to say.
+    typer.echo(f"Digests {run.week}: {run.managers} managers, {run.enqueued} new, {run.already_sent} enqueued "
+               f"before; {report}.")
 
 
 @digest_app.command("preview")

@@ -100,6 +100,11 @@ def serve(
 def scheduler(
     once: Annotated[bool, typer.Option("--once", hidden=True, help="Catch up, dispatch, exit (tests).")] = False,
     at: Annotated[str | None, typer.Option("--at", hidden=True, help="Pretend it is this ISO time (tests).")] = None,
+    dispatchers: Annotated[int, typer.Option(
+        "--dispatchers", min=1, help="Outbox dispatcher processes on this machine (this one and N-1 more): they "
+                                     "share the workspaces (PostgreSQL).")] = 1,
+    dispatch_only: Annotated[bool, typer.Option("--dispatch-only", hidden=True,
+                                                help="Only the outbox dispatcher, no jobs (--dispatchers).")] = False,
 ) -> None:
     """Run the scheduler alone (nudges, digests, reminders, the outbox), without the web app."""
     import signal
@@ -110,6 +115,9 @@ def scheduler(
 
     settings = common.settings()
     configure_logging_for(settings)
+    if dispatch_only:
+        _dispatch_only(settings)
+        return
     clock = None
     if at:
         try:
@@ -128,8 +136,63 @@ def scheduler(
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
+    if dispatchers > 1 and runtime.db.dialect == "sqlite":
+        typer.echo("Several dispatchers need PostgreSQL (SQLite serves one process): running one.", err=True)
+        dispatchers = 1
     service.start()
-    typer.echo("Scheduler running; Ctrl-C stops it.")
+    children = _Dispatchers(dispatchers - 1, stop)
+    typer.echo("Scheduler running; Ctrl-C stops it." + (f" {dispatchers} dispatchers." if dispatchers > 1 else ""))
     stop.wait()
+    children.stop()
     service.shutdown()
     runtime.close()
+
+
+def _dispatch_only(settings: Any) -> None:
+    """`scheduler --dispatch-only`: an outbox dispatcher and nothing else, until SIGTERM."""
+    import asyncio
+    import signal
+    import threading
+
+    runtime = common.runtime(settings)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    try:
+        asyncio.run(runtime.dispatcher().serve(stop))
+    finally:
+        runtime.close()
+
+
+class _Dispatchers:
+    """The extra dispatcher processes of `scheduler --dispatchers N`, restarted when one dies, stopped with us."""
+
+    def __init__(self, count: int, stop: Any) -> None:
+        import subprocess
+        import sys
+        import threading
+
+        self.args = [sys.executable, "-m", "bot.cli", "scheduler", "--dispatch-only"]
+        self.popen = subprocess.Popen
+        self.processes = [self.popen(self.args) for _ in range(count)]
+        self.done = stop
+        self.watch = threading.Thread(target=self._watch, daemon=True)
+        if count:
+            self.watch.start()
+
+    def _watch(self) -> None:
+        while not self.done.wait(2.0):
+            for n, process in enumerate(self.processes):
+                if process.poll() is not None and not self.done.is_set():
+                    typer.echo(f"dispatcher {process.pid} exited ({process.returncode}): starting another", err=True)
+                    self.processes[n] = self.popen(self.args)
+
+    def stop(self) -> None:
+        for process in self.processes:
+            if process.poll() is None:
+                process.terminate()
+        for process in self.processes:
+            try:
+                process.wait(60)
+            except Exception:
+                process.kill()

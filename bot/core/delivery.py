@@ -42,6 +42,11 @@ class RateLimited(DeliveryError):
         self.retry_after = retry_after
 
 
+class OutcomeUnknown(DeliveryError):
+    """The request left and no answer came (a timeout after sending, a dropped connection): the platform may
+    have posted the message. The dispatcher retries such a send once, and counts it."""
+
+
 class PermanentDeliveryError(DeliveryError):
     """A send that will never succeed (user blocked the bot, channel gone): dead-letter at once."""
 

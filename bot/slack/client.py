@@ -7,6 +7,7 @@ are retried here, a bounded number of times, before a caller sees the error.
 
 from __future__ import annotations
 
+import aiohttp
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
     AsyncRateLimitErrorRetryHandler,
@@ -29,9 +30,15 @@ def make_web_client(settings: Settings, *, token: str | None = None, timeout: in
     """`retry_rate_limits=False` is for the outbox dispatcher: it pauses the whole workspace on a 429
     itself, and sleeping inside one request would hide the limit from every other send in flight. `token=""`:
     no token of its own (several workspaces: each call names its workspace's)."""
-    handlers = [AsyncConnectionErrorRetryHandler(max_retry_count=CONNECTION_RETRIES)]
     if retry_rate_limits:
-        handlers.append(AsyncRateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES))
+        handlers = [AsyncConnectionErrorRetryHandler(max_retry_count=CONNECTION_RETRIES),
+                    AsyncRateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES)]
+    else:
+        # The dispatcher's client retries only a connection that was never made: a dropped connection or a
+        # timeout after the request left may have posted the message, and retrying it here would hide a
+        # possible duplicate from the dispatcher (which retries such a send once, and counts it).
+        handlers = [AsyncConnectionErrorRetryHandler(max_retry_count=CONNECTION_RETRIES,
+                                                     error_types=[aiohttp.ClientConnectorError])]
     return AsyncWebClient(token=settings.slack_bot_token if token is None else (token or None),
                           base_url=api_base_url(settings),
                           timeout=timeout, retry_handlers=handlers)

@@ -12,10 +12,14 @@ workspace, or the tenant of the stored conversation, names the tenant.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import Iterator
 from typing import Any
 
+import httpx
+
 from bot.core.clock import Clock
-from bot.core.delivery import Delivery, OutboundMessage, PermanentDeliveryError
+from bot.core.delivery import Delivery, DeliveryError, OutboundMessage, OutcomeUnknown, PermanentDeliveryError
 from bot.teams.cards import reply_activity
 from bot.teams.connector import ConnectorClient, MessageWritesBlocked
 from bot.teams.registrations import Registration, Registrations
@@ -23,6 +27,21 @@ from storage.conversations import PERSONAL, RefData, get_ref, member_ref, person
 from storage.db import Database
 from storage.models import ConversationRef
 from storage.people import get_person
+
+
+@contextlib.contextmanager
+def outcome_unknown_after_sending() -> Iterator[None]:
+    """A message POST that failed after the request left (a read timeout, a dropped connection) may have been
+    posted: its outcome is unknown (the dispatcher retries it once and counts it). A connection never made is an
+    ordinary failure."""
+    try:
+        yield
+    except DeliveryError as exc:
+        cause = exc.__cause__
+        if (type(exc) is DeliveryError and isinstance(cause, httpx.TransportError)
+                and not isinstance(cause, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)):
+            raise OutcomeUnknown(f"{exc} (after the request was sent)") from exc
+        raise
 
 
 class TeamsSender:
@@ -47,10 +66,11 @@ class TeamsSender:
         if ref is None:
             raise PermanentDeliveryError(f"no conversation reference for {message.recipient}")
         connector = (await self._registration(ref.tenant_id or message.workspace)).dispatcher_connector
-        if message.thread:
-            sent = await connector.reply(ref.service_url, ref.conversation_id, message.thread, activity)
-        else:
-            sent = await connector.send(ref.service_url, ref.conversation_id, activity)
+        with outcome_unknown_after_sending():
+            if message.thread:
+                sent = await connector.reply(ref.service_url, ref.conversation_id, message.thread, activity)
+            else:
+                sent = await connector.send(ref.service_url, ref.conversation_id, activity)
         return Delivery(message_id=sent, channel=ref.conversation_id)
 
     async def _send_to_person(self, user_id: str, tenant: str | None, activity: dict[str, Any]) -> Delivery:
@@ -59,7 +79,8 @@ class TeamsSender:
         try:
             if conversation is None:
                 conversation, service_url = await self._open_chat(user_id, tenant, registration)
-            sent = await registration.dispatcher_connector.send(service_url, conversation, activity)
+            with outcome_unknown_after_sending():
+                sent = await registration.dispatcher_connector.send(service_url, conversation, activity)
         except MessageWritesBlocked:
             await asyncio.to_thread(self._unreachable, user_id)
             raise

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
@@ -48,6 +48,37 @@ class Metrics:
         computed from the database at scrape time and cached for `ttl` seconds (a constant number of queries
         per organisation, however often Prometheus asks)."""
         self.registry.register(FiguresCollector(compute, clock, ttl))
+
+
+    def watch_outbox(self, compute: Callable[[], dict[str, int]], clock: Callable[[], float], *,
+                     ttl: float = 15.0) -> None:
+        """`idesluss_outbox_unknown_outcome_total{platform}`: outbox sends whose outcome was unknown (a timeout
+        after the request left: the message may have arrived; retried once). Counted in the database, so every
+        replica shows the sends of every dispatcher, cached for `ttl` seconds."""
+        self.registry.register(OutboxCollector(compute, clock, ttl))
+
+
+class OutboxCollector:
+    def __init__(self, compute: Callable[[], dict[str, int]], clock: Callable[[], float], ttl: float) -> None:
+        self.compute, self.clock, self.ttl = compute, clock, ttl
+        self._cached: tuple[float, dict[str, int]] | None = None
+
+    def describe(self) -> list[CounterMetricFamily]:
+        return []
+
+    def collect(self) -> Iterator[CounterMetricFamily]:
+        now = self.clock()
+        if self._cached is None or now - self._cached[0] > self.ttl:
+            try:
+                self._cached = (now, self.compute())
+            except Exception:  # a database hiccup must not break the whole scrape
+                self._cached = (now, self._cached[1] if self._cached else {})
+        family = CounterMetricFamily("idesluss_outbox_unknown_outcome",
+                                     "Outbox sends whose outcome was unknown (timeout after the request left).",
+                                     labels=["platform"])
+        for platform, n in sorted(self._cached[1].items()):
+            family.add_metric([platform], float(n))
+        yield family
 
 
 # (gauge name, JSON field of bot.core.figures.Report, help)

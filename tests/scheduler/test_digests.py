@@ -113,7 +113,8 @@ def test_a_manager_granted_on_the_cli_gets_one_dm_on_digest_send_and_nothing_on_
     first = cli(["digest", "send"], database_url, **env)
     second = cli(["digest", "send"], database_url, **env)
     assert first.returncode == 0 and second.returncode == 0, first.stderr + second.stderr
-    assert "1 new" in first.stdout and "0 new, 1 already sent" in second.stdout
+    assert "1 new" in first.stdout and "sent 1 of 1" in first.stdout
+    assert "0 new, 1 enqueued before; sent 1 of 1 (0 by this command)" in second.stdout
     posts = standin.calls_to("chat.postMessage")
     assert [c.args["channel"] for c in posts] == ["U1"]
     sent = standin.posted_texts()[-1]

@@ -54,9 +54,9 @@ def test_a_429_pauses_the_workspace_for_retry_after_and_burns_no_attempt(db, sch
     assert all(r.state == outbox.SENT and r.message_id for r in rows(db).values())
 
 
-def test_sends_keep_to_the_workspace_rate(db, sched_settings, standin, clock):
+def test_sends_never_exceed_the_ceiling_however_well_they_go(db, sched_settings, standin, clock):
     enqueue_dms(db, 30)
-    dispatcher = slack_dispatcher(db, sched_settings, clock, limits=Limits(slack_per_workspace=10))
+    dispatcher = slack_dispatcher(db, sched_settings, clock, limits=Limits(slack_per_workspace=10, slack_ceiling=10))
     asyncio.run(dispatcher.drain(max_wait=0))
     # 30 messages at 10 per second with a burst of 1: at least 2.9 s of waiting on the clock.
     assert sum(clock.slept) >= 2.8
