@@ -166,7 +166,8 @@ def build_digests(db: Database, settings: Settings, *, now: datetime, week: str 
                 frozenset({g}): r for g, r in group_headlines(session, org, period, timezone=settings.timezone,
                                                              now=now).items()}
             spread = spreading.figures(session, org.id, since=earliest, until=now)
-            logged: list[int] = []  # whose digest was enqueued now: its period ends here (one write at the end)
+            # Enqueued together at the end (one INSERT per thousand digests); whose digest was new ends its period.
+            pending: list[tuple[int, outbox.NewMessage]] = []
             for manager in managers:
                 if manager.groups not in reports:
                     reports[manager.groups] = compute(session, org, Scope(org.id, groups=manager.groups), period,
@@ -184,14 +185,13 @@ def build_digests(db: Database, settings: Settings, *, now: datetime, week: str 
                 # A shared manager's digest of a partner organisation has a key of its own (their own keeps today's).
                 key = (f"digest:{person.ref}:{week}" if org.id == person.org_id
                        else f"digest:{person.ref}:{org.key}:{week}")
-                added = outbox.enqueue(session, outbox.NewMessage(
+                pending.append((person.id, outbox.NewMessage(
                     key=key, platform=person.platform, recipient=person.user_id,
-                    workspace=person.workspace, payload=reply.to_dict(), org_id=org.id), now=now)
-                if added:
-                    logged.append(person.id)
-                    run.enqueued += 1
-                else:
-                    run.already_sent += 1
+                    workspace=person.workspace, payload=reply.to_dict(), org_id=org.id)))
+            added = outbox.enqueue_many(session, [message for _, message in pending], now=now) if pending else set()
+            logged = [person_id for person_id, message in pending if message.key in added]
+            run.enqueued += len(logged)
+            run.already_sent += len(pending) - len(logged)
             store.log_digests(session, logged, week, now, now=now, org_id=org.id)
     return run
 

@@ -260,14 +260,16 @@ def next_pending_due(session: Session, platforms: list[str]) -> datetime | None:
 
 
 def enqueue_many(session: Session, messages: list[NewMessage], *, now: datetime, chunk: int = 1000) -> set[str]:
-    """Add many messages in a few statements (the feedback ladder's one message per person); returns the keys
-    that were added. Keys already present stay as they were, exactly as with `enqueue`."""
+    """Add many messages in a few statements (the feedback ladder's one message per person, the weekly digests);
+    returns the keys that were added. Keys already present stay as they were, and a message for a paused
+    workspace is kept paused, exactly as with `enqueue`."""
     added: set[str] = set()
     for start in range(0, len(messages), chunk):
         values = [{
             "key": m.key, "org_id": m.org_id, "platform": m.platform, "recipient_kind": m.recipient_kind,
             "recipient": m.recipient, "workspace": m.workspace, "thread": m.thread,
-            "payload": json.dumps(m.payload, ensure_ascii=False), "due_at": m.due_at or now, "state": PENDING,
+            "payload": json.dumps(m.payload, ensure_ascii=False), "due_at": m.due_at or now,
+            "state": PAUSED if m.workspace and is_paused(session, m.platform, m.workspace) else PENDING,
             "attempts": 0, "created_at": now,
         } for m in messages[start:start + chunk]]
         stmt = (insert_for(session, OutboxMessage).values(values).on_conflict_do_nothing(index_elements=["key"])

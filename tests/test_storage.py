@@ -80,3 +80,17 @@ def test_sqlite_runs_in_wal_with_a_busy_timeout(db):
     with db.engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 10000
+
+
+def test_many_messages_for_a_paused_workspace_are_kept_paused_like_one(db):
+    """The ladder and the digests enqueue in bulk: a workspace whose app was uninstalled must hold them too."""
+    with db.session() as session:
+        outbox.pause_workspace(session, "slack", "TGONE", reason="app_uninstalled", now=START)
+    with db.session() as session:
+        added = outbox.enqueue_many(session, [
+            outbox.NewMessage(key=f"k{n}", platform="slack", recipient=f"U{n}", payload={"text": "x"}, workspace=ws)
+            for n, ws in enumerate(["TGONE", "THERE", None])], now=START)
+        assert added == {"k0", "k1", "k2"}
+    with db.session() as session:
+        states = {row.key: row.state for row in session.exec(select(outbox.OutboxMessage)).all()}
+    assert states == {"k0": outbox.PAUSED, "k1": outbox.PENDING, "k2": outbox.PENDING}
