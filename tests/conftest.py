@@ -7,6 +7,7 @@ import io
 import os
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -26,6 +27,31 @@ if TYPE_CHECKING:
     from bot.shell import Console
 
 PG_URL = os.environ.get("IDESLUSS_TEST_DATABASE_URL")
+
+
+@contextmanager
+def own_postgres_database(prefix: str) -> Iterator[str]:
+    """A PostgreSQL database of the caller's own next to IDESLUSS_TEST_DATABASE_URL's, with no schema at all (a
+    new release's first deploy, or a migration run from an old revision); dropped afterwards. Skips without it."""
+    import uuid
+
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    from storage.db import normalise_url
+
+    if not PG_URL:
+        pytest.skip("PostgreSQL only (IDESLUSS_TEST_DATABASE_URL)")
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
+    server = create_engine(normalise_url(PG_URL), isolation_level="AUTOCOMMIT")
+    with server.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    try:
+        yield make_url(normalise_url(PG_URL)).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with server.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE "{name}" WITH (FORCE)')
+        server.dispose()
 # Every test starts at this moment (a Monday morning in Stockholm, ISO week 2026-W10), whatever today is.
 START = datetime(2026, 3, 2, 9, 30, tzinfo=ZoneInfo("Europe/Stockholm"))
 

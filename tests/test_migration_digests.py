@@ -3,17 +3,15 @@ up again restores them."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
 from alembic import command
-from sqlalchemy import create_engine, inspect, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import inspect, text
 
-from storage.db import Database, alembic_config, normalise_url
-from tests.conftest import PG_URL
+from storage.db import Database, alembic_config
+from tests.conftest import own_postgres_database
 
 INDEXES = {("idea", "ix_idea_waiting"), ("idea", "ix_idea_nudge"), ("idea", "ix_idea_author_created"),
            ("vote", "ix_vote_created")}
@@ -24,16 +22,8 @@ def fresh_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:  # typ
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'migrate.db'}"
         return
-    if not PG_URL:
-        pytest.skip("PostgreSQL only (IDESLUSS_TEST_DATABASE_URL)")
-    name = f"idesluss_migrate_{uuid.uuid4().hex[:8]}"
-    server = create_engine(normalise_url(PG_URL), isolation_level="AUTOCOMMIT")
-    with server.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    yield make_url(normalise_url(PG_URL)).set(database=name).render_as_string(hide_password=False)
-    with server.connect() as conn:
-        conn.exec_driver_sql(f'DROP DATABASE "{name}" WITH (FORCE)')
-    server.dispose()
+    with own_postgres_database("idesluss_migrate") as url:
+        yield url
 
 
 def _digest_indexes(db: Database) -> set[tuple[str, str]]:

@@ -6,15 +6,12 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import uuid
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import create_engine
-from sqlalchemy.engine import make_url
 
-from storage.db import Database, normalise_url, schema_is_current
-from tests.conftest import PG_URL
+from storage.db import Database, schema_is_current
+from tests.conftest import own_postgres_database
 
 
 def cli(args: list[str], database_url: str) -> subprocess.Popen[str]:
@@ -28,17 +25,8 @@ def cli(args: list[str], database_url: str) -> subprocess.Popen[str]:
 @pytest.fixture
 def empty_postgres() -> Iterator[str]:
     """A PostgreSQL database of this test's own, with no schema at all (a new release's first deploy)."""
-    if not PG_URL:
-        pytest.skip("PostgreSQL only (IDESLUSS_TEST_DATABASE_URL)")
-    name = f"idesluss_schema_{uuid.uuid4().hex[:8]}"
-    server = create_engine(normalise_url(PG_URL), isolation_level="AUTOCOMMIT")
-    with server.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    url = make_url(normalise_url(PG_URL)).set(database=name).render_as_string(hide_password=False)
-    yield url
-    with server.connect() as conn:
-        conn.exec_driver_sql(f'DROP DATABASE "{name}" WITH (FORCE)')
-    server.dispose()
+    with own_postgres_database("idesluss_schema") as url:
+        yield url
 
 
 def test_serve_refuses_an_out_of_date_postgresql_schema_with_one_line_naming_db_upgrade(empty_postgres):

@@ -152,26 +152,10 @@ def test_the_keys_move_to_the_btree_table_on_upgrade_and_back_on_downgrade_sqlit
 
 
 def test_the_keys_move_to_the_btree_table_on_upgrade_and_back_on_downgrade_postgresql():
-    import uuid
+    from tests.conftest import own_postgres_database
 
-    from sqlalchemy import create_engine
-    from sqlalchemy.engine import make_url
-
-    from storage.db import normalise_url
-    from tests.conftest import PG_URL
-
-    if not PG_URL:
-        pytest.skip("PostgreSQL only (IDESLUSS_TEST_DATABASE_URL)")
-    name = f"idesluss_keys_{uuid.uuid4().hex[:8]}"
-    server = create_engine(normalise_url(PG_URL), isolation_level="AUTOCOMMIT")
-    with server.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    try:
-        _migrated_keys(make_url(normalise_url(PG_URL)).set(database=name).render_as_string(hide_password=False))
-    finally:
-        with server.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE "{name}" WITH (FORCE)')
-        server.dispose()
+    with own_postgres_database("idesluss_keys") as url:
+        _migrated_keys(url)
 
 
 def test_a_small_organisation_beside_a_large_one_gets_its_own_hints_only(tmp_path):
