@@ -88,31 +88,10 @@ def unit_coaches(session: Session, org_id: int | None = None) -> list[tuple[Unit
     return [(u, p) for u, p in session.exec(query).all()]
 
 
-def coach_of_unit(session: Session, org_id: int, unit: str | None) -> Person | None:
-    if not unit:
-        return None
-    query = (select(Person).join(UnitCoach, col(UnitCoach.person_id) == Person.id)
-             .where(UnitCoach.org_id == org_id, UnitCoach.unit_key == unit_key(unit)))
-    return session.exec(query).first()
-
-
 def set_group_coach(session: Session, group: PilotGroup, person: Person | None) -> None:
     group.coach_id = person.id if person else None
     session.add(group)
     session.flush()
-
-
-def coach_of_groups(session: Session, idea: Idea) -> Person | None:
-    """The coach of the idea's pilot group (the nudge's), else of the author's first group that has one."""
-    if idea.group_id is not None:
-        group = session.get(PilotGroup, idea.group_id)
-        if group is not None and group.coach_id is not None:
-            return session.get(Person, group.coach_id)
-    query = (select(Person).join(PilotGroup, col(PilotGroup.coach_id) == Person.id)
-             .join(GroupMember, col(GroupMember.group_id) == PilotGroup.id)
-             .where(GroupMember.person_id == idea.author_id, PilotGroup.org_id == idea.org_id)
-             .order_by(col(PilotGroup.id)))
-    return session.exec(query).first()
 
 
 # Why a person is a candidate owner, best first: the coach of the idea's unit, of the pilot group whose nudge
@@ -177,15 +156,6 @@ def next_in_turn(session: Session, org: Organisation, candidates: Sequence[Perso
 
 
 # -- the promise and first feedback ---------------------------------------------------------------------
-
-
-def promise(session: Session, idea: Idea, due: date, owner: Person | None, *, now: datetime) -> None:
-    idea.feedback_due = due
-    if owner is not None:
-        idea.owner_id = owner.id
-    idea.updated_at = now
-    session.add(idea)
-    session.flush()
 
 
 def mark_first_feedback(session: Session, idea: Idea, *, now: datetime) -> bool:

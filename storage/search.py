@@ -87,12 +87,6 @@ class SimilarIdea:
     stage: str
 
 
-def similar_idea_ids(session: Session, org_id: int, title: str, *, limit: int = 3,
-                     exclude_id: int | None = None) -> list[int]:
-    """Ideas whose titles a Swedish reader would call the same idea as `title`, most alike first (their ids)."""
-    return [hint.id for hint in similar_hints(session, org_id, title, limit=limit, exclude_id=exclude_id)]
-
-
 def similar_hints(session: Session, org_id: int, title: str, *, limit: int = 3,
                   exclude_id: int | None = None) -> list[SimilarIdea]:
     """Ideas whose titles a Swedish reader would call the same idea as `title`, most alike first.

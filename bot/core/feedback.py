@@ -68,9 +68,6 @@ def promise_new(ctx: Context, new: NewIdea) -> None:
 
 def promise_on_capture(ctx: Context, idea: Idea, reply: Reply, created: bool) -> None:
     """The confirmation says by when the author hears back and who handles the idea."""
-    if created and idea.feedback_due is None:  # stored by a path without the deciders: promise it now
-        owner = ownership.choose_owner(ctx, idea.author_id, idea.unit, idea.group_id)
-        store.promise(ctx.session, idea, promise_date(ctx), owner, now=ctx.now)
     if created and idea.owner_id is not None and idea.anonymous:
         # The responsible coach may reveal an anonymous author: the rule's choice is audited like a person's
         # (no actor: the organisation's assignment rule chose, not the author).
