@@ -59,12 +59,15 @@ def run(db: Database, url: str, count: int, limit: int, prefix: str, *, adaptive
             settings, db, {"slack": SlackSender(make_web_client(settings, retry_rate_limits=False))},
             clock=SystemClock())
         dispatcher.limiter.limits.adaptive = adaptive
-        started = time.perf_counter()
+        started, base = time.perf_counter(), dispatcher.clock.monotonic()
         asyncio.run(dispatcher.drain(max_wait=5))
         elapsed = time.perf_counter() - started
         stats = standin.stats()
         rejected = sum(stats["rejected"].values())
         rate = dispatcher.limiter.rate("slack:T1") or 0.0
+        bucket = dispatcher.limiter.buckets.get("slack:T1")
+        events = [(t - base, counted, known, after) for t, counted, known, after in bucket.adaptive.events] \
+            if bucket else []
     # The stand-in records only the calls it accepted (a 429 is answered before recording).
     seen = collections.Counter(m.group(0) for t in stats["posts"].get("T1", [])
                                if (m := re.search(rf"{prefix}-\d{{5}}", t)))
@@ -73,7 +76,7 @@ def run(db: Database, url: str, count: int, limit: int, prefix: str, *, adaptive
     lost = max(count - len(seen), count - states.get(outbox.SENT, 0))
     duplicated = sum(n - 1 for n in seen.values())
     return {"time": elapsed, "floor": count / limit, "lost": lost, "duplicated": duplicated, "rejected": rejected,
-            "rate": rate}
+            "rate": rate, "events": events}
 
 
 def main() -> None:
@@ -83,6 +86,8 @@ def main() -> None:
                         help="the stand-in's chat.postMessage limits per second, one pair of runs each")
     parser.add_argument("--baseline-messages", type=int, default=500)
     parser.add_argument("--database-url", default="")
+    parser.add_argument("--events", action="store_true",
+                        help="also list each run's 429 events: when, successes counted, known limit, rate after")
     args = parser.parse_args()
     rows = []
     for limit in args.limits:
@@ -112,6 +117,11 @@ def main() -> None:
         print(f"| {limit}/s | {name} | {count:,} | {r['time']:.1f} s | {r['floor']:.0f} s | "
               f"{r['time'] / r['floor']:.2f}× | {r['rejected']} | {r['lost']} | {r['duplicated']} "
               f"| {r['rate']:.1f}/s |")
+    if args.events:
+        for limit, name, _count, r in rows:
+            print(f"{limit}/s {name}: " + (", ".join(
+                f"{t:.1f} s: {counted} counted, limit {known:.1f}, rate {after:.1f}"
+                for t, counted, known, after in r["events"]) or "no 429"))
 
 
 if __name__ == "__main__":

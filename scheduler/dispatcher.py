@@ -341,7 +341,7 @@ class Dispatcher:
                 if self.limiter.paused_for(message) > 0:
                     await self._write(outbox.unattempt, row.id, self.worker)
                     continue  # a 429 arrived while this send waited for its slot: wait for the pause
-                self.limiter.sending(message)
+                self.limiter.sending(message, reservation)
                 try:
                     delivery = await sender.send(message)
                     self.limiter.succeeded(message, reservation)

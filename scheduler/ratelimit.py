@@ -7,14 +7,22 @@ workspace-wide limit), so each scope's rate is *adaptive*, in the manner of TCP'
 - it starts at the configured rate (`IDESLUSS_SLACK_RATE` …) or at the rate learnt for the scope before
   (table `send_rate`);
 - while sends succeed *and the rate is what holds them back* (a send had to wait for its slot), it rises
-  additively: fast (`FAST_STEP_PER_SECOND`) until it nears the highest rate the platform accepted, then by a slow
-  probe (`PROBE_SHARE_PER_SECOND` of that rate per second), so a run stays just under the limit instead of
-  sawing across it (each 429 costs a whole Retry-After pause);
-- on a 429 it drops multiplicatively, to `DECREASE` × the rate the platform was seen to accept (the successes
-  of the last second, between a tenth of the rate and the rate), and the scope pauses for the Retry-After; the
-  other 429s of sends that were already in flight belong to the same event and change nothing more. A 429 while
-  at least `JITTER_BAND` of the known limit was accepted is timing jitter crossing the platform's window, not
-  a new limit: the rate steps back by 3 % only, and the known limit by 2 %;
+  additively: fast (`FAST_STEP_PER_SECOND`) until it nears the highest rate the platform accepted (`HOLD` of it),
+  then by a slow probe (up to `PROBE_SHARE_PER_SECOND` of that rate per second, growing over
+  `PROBE_WARMUP_SECONDS` after the last 429), so a run stays just under the limit instead of sawing across it:
+  each 429 costs a whole Retry-After pause. The probe raises the known limit only once the rate passes it;
+- on a 429 it drops multiplicatively and the scope pauses for the Retry-After; the other 429s of sends that were
+  already in flight belong to the same event and change nothing more. What the platform accepted is counted: the
+  scope's successful sends in the second before the refused one. The first 429 of a scope sets its known limit
+  to that count and the rate to `DECREASE` of it;
+- once a limit is known, one count is not trusted on its own. A count near the known limit (`JITTER_BAND`) is
+  timing jitter crossing the platform's window: alone it costs the pause and nothing more, and a second one
+  within `JITTER_MEMORY_SECONDS` lowers the known limit by 2 %. A count far
+  below it means either that the limit fell (another app now sends in the workspace) or that this process
+  stalled and its sends arrived bunched: the rate drops by `DECREASE` and then *recovers*
+  towards it (`RECOVER_SHARE_PER_SECOND`), and only a second such 429 while it recovers takes the count as the
+  new limit. A stall costs a few seconds of a lower rate, not the rest of the run — nor the rate learnt for
+  the next one;
 - never above the configured ceiling (`IDESLUSS_SLACK_RATE_CEILING` …), never below `MIN_RATE`.
 
 A token bucket per scope hands out *reservations* at the current rate: each sender learns how long to wait for
@@ -31,13 +39,16 @@ from dataclasses import dataclass
 from bot.core.clock import Clock
 from bot.core.delivery import OutboundMessage
 
-FAST_STEP_PER_SECOND = 200.0  # messages/s gained per second of backlogged success, below the known limit
-PROBE_SHARE_PER_SECOND = 0.0005  # above it: 0.05 % of the limit per second (3 % a minute)
+FAST_STEP_PER_SECOND = 400.0  # messages/s gained per second of backlogged success, below the known limit
+HOLD = 0.97  # the rate climbs fast up to 97 % of the known limit, above it only by the probe
+PROBE_SHARE_PER_SECOND = 0.0005  # above it: up to 0.05 % of the limit per second (3 % a minute) ...
+PROBE_WARMUP_SECONDS = 60.0  # ... reached a minute after the last 429 (from nothing, linearly: a short fan-out
+#                             stays at HOLD instead of probing into the jitter at the limit)
+RECOVER_SHARE_PER_SECOND = 0.02  # back towards a known limit after a 429 that did not prove it: 2 % a second
 DECREASE = 0.9  # a 429: the rate drops to 90 % of what the platform accepted
-HOLD = 0.95  # below 95 % of the accepted rate the rate climbs fast, above it only by the probe
 JITTER_BAND = 0.8  # a 429 with at least 80 % of the known limit accepted: jitter at the limit, not a new limit
-JITTER_DECREASE = 0.97  # ... the rate steps back 3 %
-REMEMBER = 0.98  # ... and the known limit 2 %
+JITTER_MEMORY_SECONDS = 20.0  # ... alone it changes nothing; a second within 20 s of the first ...
+REMEMBER = 0.98  # ... lowers the known limit 2 %
 MIN_RATE = 0.2
 WINDOW_SECONDS = 1.0  # successes counted over this window tell what the platform accepted
 
@@ -63,17 +74,27 @@ class AdaptiveRate:
         self.ceiling = max(ceiling, MIN_RATE)
         self.rate = min(max(start, MIN_RATE), self.ceiling)
         self.adaptive = adaptive
-        # The rate the platform was seen to accept (None: never limited yet). A learnt rate is such a rate.
-        self.accepted: float | None = self.rate / HOLD if learnt else None
+        # The platform's limit as far as it is known (None: never limited yet). A learnt rate is HOLD of one.
+        self.limit: float | None = self.rate / HOLD if learnt else None
+        self.recovering = False  # a 429 that did not prove the limit lowered the rate; climbing back to HOLD x limit
         self.event_until = -math.inf
+        self.calm_since: float | None = None  # since when no 429 came (None: not since the rate started out)
         self.successes: collections.deque[float] = collections.deque()  # when recent successful sends went out
         self._counting: tuple[float, float] | None = None  # after a 429: the second whose successes are counted
         self._counted = 0
         self.changed = False  # since the last save
         self.limited_events = 0
+        self.events: collections.deque[tuple[float, int, float, float]] = collections.deque(maxlen=50)
+
+    @property
+    def cruise(self) -> float:
+        """The rate this scope runs at once it has climbed back: what is worth keeping for the next run."""
+        if self.limit is None:
+            return self.rate
+        return min(self.ceiling, HOLD * self.limit)
 
     def succeeded(self, now: float, *, sent_at: float, backlogged: bool) -> None:
-        """A send that went out at `sent_at` (its slot) succeeded."""
+        """A send that went out at `sent_at` succeeded."""
         self.successes.append(sent_at)
         while self.successes and self.successes[0] <= now - 2 * WINDOW_SECONDS:
             self.successes.popleft()
@@ -81,19 +102,26 @@ class AdaptiveRate:
             low, high = self._counting
             if low < sent_at <= high:  # a send of the second before the 429 that was still in flight
                 self._counted += 1
-                self.accepted = max(self.accepted or 0.0, min(float(self._counted), self.ceiling))
+                if not self.recovering:
+                    self.limit = max(self.limit or 0.0, min(float(self._counted), self.ceiling))
             elif now > self.event_until:
                 self._counting = None
         if not (self.adaptive and backlogged) or self.rate >= self.ceiling:
             return
         # One success at rate r comes every 1/r seconds: step / r per success is `step` per second.
-        if self.accepted is None:
+        if self.limit is None:
             rate = self.rate + FAST_STEP_PER_SECOND / self.rate
-        elif self.rate < HOLD * self.accepted:  # back up to just under what was accepted, not past it
-            rate = min(HOLD * self.accepted, self.rate + FAST_STEP_PER_SECOND / self.rate)
+        elif self.recovering:
+            rate = max(self.rate, min(HOLD * self.limit, self.rate + RECOVER_SHARE_PER_SECOND * self.limit / self.rate))
+            self.recovering = rate < HOLD * self.limit
+        elif self.rate < HOLD * self.limit:  # back up to just under the known limit, not past it
+            rate = min(HOLD * self.limit, self.rate + FAST_STEP_PER_SECOND / self.rate)
         else:
-            rate = self.rate + PROBE_SHARE_PER_SECOND * self.accepted / self.rate
-            self.accepted = max(self.accepted, rate / HOLD)  # the probe went higher and was accepted
+            if self.calm_since is None:
+                self.calm_since = now
+            warm = min(1.0, max(0.0, now - self.calm_since) / PROBE_WARMUP_SECONDS)
+            rate = self.rate + warm * PROBE_SHARE_PER_SECOND * self.limit / self.rate
+            self.limit = max(self.limit, rate)  # the probe went past the known limit and was accepted
         self.rate = min(self.ceiling, rate)
         self.changed = True
 
@@ -107,24 +135,37 @@ class AdaptiveRate:
         # hardly a success before it, e.g. another app's sends, says little about the limit).
         self._counting = (sent_at - WINDOW_SECONDS, sent_at)
         self._counted = sum(1 for t in self.successes if sent_at - WINDOW_SECONDS < t <= sent_at)
-        accepted = min(self.rate, max(float(self._counted), self.rate / 10))
-        if self.accepted is not None and accepted >= JITTER_BAND * self.accepted:
-            # At the known limit: timing jitter crossed the platform's window. Step back a little, not by 10 %,
-            # and lower the known limit by 2 % (a limit that really fell shows as fewer successes, event by event).
-            self.accepted = max(accepted, REMEMBER * self.accepted)
-            self.rate = max(MIN_RATE, min(self.ceiling, JITTER_DECREASE * min(self.rate, self.accepted)))
-        else:
-            self.accepted = accepted
-            self.rate = max(MIN_RATE, min(self.ceiling, DECREASE * accepted))
-        self.event_until = now + max(retry_after, 0.0) + WINDOW_SECONDS
+        counted = min(self.rate, max(float(self._counted), self.rate / 10))
+        if self.limit is not None and counted >= JITTER_BAND * self.limit:
+            # At the known limit: timing jitter crossed the platform's window (this process's sends arrive
+            # bunched now and then). Alone, it costs the pause and nothing more; a second one soon after says the
+            # limit is a little lower than known: 2 % lower (one that really fell shows as fewer successes).
+            if now - self.event_until < JITTER_MEMORY_SECONDS:  # the end of the last 429's pause
+                self.limit = max(counted, REMEMBER * self.limit)
+            self.rate = min(self.rate, HOLD * self.limit)
+            self.recovering = False
+        elif self.limit is not None and not self.recovering:
+            # Far fewer accepted than the known limit, for the first time: a stall or a limit that fell. Slow
+            # down and climb back; a second such 429 on the way proves it.
+            self.rate = DECREASE * self.rate
+            self.recovering = True
+        else:  # the first 429 of the scope, or a second one while recovering: the count is the limit now
+            self.limit = counted
+            self.rate = DECREASE * counted
+            self.recovering = False
+        self.rate = max(MIN_RATE, min(self.ceiling, self.rate))
+        self.event_until = self.calm_since = now + max(retry_after, 0.0) + WINDOW_SECONDS
         self.limited_events += 1
         self.changed = True
+        self.events.append((now, self._counted, self.limit or 0.0, self.rate))
         return True
 
     def learnt(self, rate: float) -> None:
         """Start from a rate stored by an earlier run (or another dispatcher that held the scope)."""
         self.rate = min(max(rate, MIN_RATE), self.ceiling)
-        self.accepted = self.rate / HOLD
+        self.limit = self.rate / HOLD
+        self.recovering = False
+        self.calm_since = None
         self.changed = False
 
 
@@ -172,7 +213,7 @@ class TokenBucket:
 class Reservation:
     wait: float
     limited: list[str]  # the scopes whose rate made this send wait (their rate is what holds the sends back)
-    at: float = 0.0  # the slot: when the send goes out (monotonic)
+    at: float = 0.0  # when the send goes out (monotonic): its slot, then the moment it really went (`sending`)
 
 
 class RateLimiter:
@@ -216,9 +257,11 @@ class RateLimiter:
         now = self.clock.monotonic()
         return max((self._bucket(*s).window_wait(now) for s in self.scopes(message)), default=0.0)
 
-    def sending(self, message: OutboundMessage) -> None:
-        """The send goes out now (call with no await between `window_wait` returning 0 and the send)."""
+    def sending(self, message: OutboundMessage, reservation: Reservation) -> None:
+        """The send goes out now (call with no await between `window_wait` returning 0 and the send). A busy event
+        loop may have let its slot pass: the platform's window counts when it really went."""
         now = self.clock.monotonic()
+        reservation.at = now
         for scope in self.scopes(message):
             self._bucket(*scope).sent.append(now)
 
@@ -275,7 +318,7 @@ class RateLimiter:
             adaptive.changed = False
             if scope.startswith("teams:conversation:") and not adaptive.limited_events:
                 continue
-            out[scope] = adaptive.rate
+            out[scope] = adaptive.cruise
         return out
 
 

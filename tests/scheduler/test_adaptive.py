@@ -7,6 +7,7 @@ runs take no wall-clock time worth mentioning; one send at a time keeps that clo
 from __future__ import annotations
 
 import asyncio
+import collections
 from collections.abc import Iterator
 
 import pytest
@@ -18,7 +19,7 @@ from bot.core.replies import Reply, ReplyKind
 from bot.slack.client import make_web_client
 from bot.slack.sender import SlackSender
 from scheduler.dispatcher import Dispatcher
-from scheduler.ratelimit import Limits, RateLimiter
+from scheduler.ratelimit import DECREASE, HOLD, REMEMBER, AdaptiveRate, Limits, RateLimiter
 from storage import outbox, send_rates
 from tests.scheduler.limited_standin import LimitedSlackStandIn
 from tests.scheduler.test_dispatcher import enqueue_dms, rows
@@ -107,3 +108,73 @@ def test_teams_a_429_slows_the_scope_that_held_the_sends_back_and_pauses_the_con
     assert limiter.paused_for(note("conv-1")) <= 0.0  # the tenant's other conversations go on
     assert limiter.rate("teams:conversation:conv-39") == pytest.approx(1.8)  # it was not what held it back
     assert set(limiter.changed()) == {"teams:tenant:tenant-1"}  # a DM conversation's rate is not worth keeping
+
+
+def fan_out(rate: AdaptiveRate, limit: int, start: float, seconds: float) -> float:
+    """Backlogged sends spaced at the scope's rate to a platform that accepts `limit` in any sliding second and
+    answers 429 (Retry-After 1 s) beyond it, one send at a time. Returns when they stop."""
+    now, window = start, collections.deque()
+    while now < start + seconds:
+        now += 1 / rate.rate
+        while window and window[0] <= now - 1:
+            window.popleft()
+        if len(window) >= limit:
+            rate.rate_limited(now, 1.0, sent_at=now)
+            now += 1.0
+        else:
+            window.append(now)
+            rate.succeeded(now, sent_at=now, backlogged=True)
+    return now
+
+
+def test_one_429_counted_during_a_stall_does_not_lower_the_rate_for_the_rest_of_the_run():
+    """A workspace whose limit (20/s) is known; then this process stalls and its sends arrive bunched, so the
+    platform refuses one while only 8 of ours went out in the second before. That is not a new limit: the rate
+    drops and climbs back within seconds, and what is kept for the next run is the known limit's rate."""
+    rate = AdaptiveRate(10.0, 200.0)
+    now = fan_out(rate, 20, 0.0, 10.0)
+    assert rate.limit == pytest.approx(20, abs=1) and rate.limited_events == 1
+    cruising = rate.rate
+    assert cruising == pytest.approx(HOLD * rate.limit, rel=0.01)
+
+    stalled = now + 3.0  # nothing went out for 2 s; 8 sends in the second before the refused one
+    for n in range(8):
+        rate.succeeded(stalled, sent_at=stalled - 0.5 + n * 0.05, backlogged=True)
+    assert rate.rate_limited(stalled, 1.0, sent_at=stalled)
+    assert rate.rate == pytest.approx(DECREASE * cruising, rel=0.02)
+    assert rate.cruise == pytest.approx(cruising, rel=0.01)  # what a save now keeps
+    fan_out(rate, 20, stalled + 2.0, 6.0)
+    assert rate.rate == pytest.approx(cruising, rel=0.01)  # back at the known limit's rate within 6 s
+    assert rate.limited_events == 2  # and no 429 on the way back
+
+
+def test_a_second_429_on_the_way_back_proves_that_the_limit_fell():
+    """Another app now sends in the workspace: only 8 of ours fit in a second. Two 429s find the new limit, and
+    the rate stays under it."""
+    rate = AdaptiveRate(10.0, 200.0)
+    now = fan_out(rate, 20, 0.0, 10.0)
+    assert rate.limited_events == 1
+    fan_out(rate, 8, now + 2.0, 20.0)
+    assert rate.limited_events == 3
+    assert rate.limit == pytest.approx(8, abs=0.5)
+    assert rate.rate < 8
+
+
+def test_a_429_at_the_known_limit_costs_the_pause_alone_and_a_second_soon_after_lowers_the_limit_a_little():
+    rate = AdaptiveRate(10.0, 200.0)
+    now = fan_out(rate, 50, 0.0, 10.0)
+    limit = rate.limit
+    assert limit == pytest.approx(50, abs=1)
+
+    def jitter(at: float) -> None:  # the platform's window was full with 48 of ours counted: bunched arrivals
+        rate.successes.clear()
+        for n in range(48):
+            rate.succeeded(at, sent_at=at - 0.99 + n * 0.02, backlogged=True)
+        assert rate.rate_limited(at, 1.0, sent_at=at)
+
+    jitter(now + 30.0)
+    assert rate.limit == limit and rate.cruise == pytest.approx(HOLD * limit)
+    now = fan_out(rate, 50, now + 32.0, 5.0)
+    assert rate.rate == pytest.approx(HOLD * limit, rel=0.01)  # back at once after the pause
+    jitter(now + 1.0)  # within 20 s of the last one
+    assert rate.limit == pytest.approx(REMEMBER * limit)
