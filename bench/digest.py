@@ -133,7 +133,7 @@ class Phases:
 
     TARGETS = [(digests.store, "digest_data", "digest queries"), (digests, "group_headlines", "headline figures"),
                (digests, "compute", "headline figures"), (digests.spreading, "figures", "spreading"),
-               (digests.outbox, "enqueue", "writes"), (digests.store, "log_digests", "writes")]
+               (digests.outbox, "enqueue_many", "writes"), (digests.store, "log_digests", "writes")]
 
     def __init__(self) -> None:
         self.spent: Counter[str] = Counter()

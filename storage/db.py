@@ -87,6 +87,14 @@ class Database:
         self.engine.dispose()
 
 
+def unindexed(column: Any) -> Any:
+    """`column`, as an expression no index is chosen for (`column + 0`). Where a query should be driven by a
+    small time window of another table (stage changes, votes, adoptions) or by another index, SQLite, which
+    keeps no statistics, would otherwise walk every idea of the organisation through its `org_id` index and
+    look the window up for each. Same result; PostgreSQL plans from its statistics either way."""
+    return column + 0
+
+
 def insert_for(session: Session, model: type):  # type: ignore[no-untyped-def]
     """An INSERT construct of the session's dialect, for ON CONFLICT DO NOTHING / DO UPDATE.
 
