@@ -21,7 +21,7 @@ from bot.core import (
     samverkan_text,  # noqa: F401 - registers the digest's spreading line
 )
 from bot.core.calendar import iso_week, local_midnight_utc, week_start, working_days_before
-from bot.core.figures import DEFAULT_PERIOD, Report, compute, group_headlines, parse_period
+from bot.core.figures import DEFAULT_PERIOD, Report, compute, headlines, parse_period
 from bot.core.i18n import language, t
 from bot.core.replies import ActionId, Button, Field, Reply, ReplyKind
 from bot.core.stages import stage_label
@@ -161,10 +161,8 @@ def build_digests(db: Database, settings: Settings, *, now: datetime, week: str 
                                      until=now, waiting_before=waiting_before, weeks=_weeks_between(earliest, now))
             names = {g.id: g.name for g in all_groups(session, org.id)}
             period = parse_period(DEFAULT_PERIOD, now, settings.timezone)
-            # The headline per scope: the organisation, every group in one go, a rare multi-group scope alone.
-            reports: dict[frozenset[int], Report] = {
-                frozenset({g}): r for g, r in group_headlines(session, org, period, timezone=settings.timezone,
-                                                             now=now).items()}
+            # The headline per scope: the organisation and every group in one go, a rare multi-group scope alone.
+            reports = headlines(session, org, period, groups=names, timezone=settings.timezone, now=now)
             spread = spreading.figures(session, org.id, since=earliest, until=now)
             # Enqueued together at the end (one INSERT per thousand digests); whose digest was new ends its period.
             pending: list[tuple[int, outbox.NewMessage]] = []
