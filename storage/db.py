@@ -120,9 +120,11 @@ def _sqlite_local_date(stamp: str | None, timezone: str) -> str | None:
     return _local_day(str(stamp)[:13], timezone)
 
 
-def offset_intervals(timezone: str, start: datetime, end: datetime) -> list[tuple[datetime, int]]:
-    """The zone's UTC offsets between `start` and `end` (UTC): [(from when, offset in seconds)], exact to the
-    second a clock change happens (found by bisection between two hours that disagree)."""
+@lru_cache(maxsize=256)
+def offset_intervals(timezone: str, start: datetime, end: datetime) -> tuple[tuple[datetime, int], ...]:
+    """The zone's UTC offsets between `start` and `end` (UTC): ((from when, offset in seconds), ...), exact to the
+    second a clock change happens (found by bisection between two hours that disagree). Remembered: a digest
+    run asks for the same period's offsets in each of its figures queries (the walk is hour by hour)."""
     zone = ZoneInfo(timezone)
 
     def offset(moment: datetime) -> int:
@@ -141,7 +143,7 @@ def offset_intervals(timezone: str, start: datetime, end: datetime) -> list[tupl
                 low, high = (middle, high) if offset(middle) == intervals[-1][1] else (low, middle)
             intervals.append((high.replace(microsecond=0), offset(following)))
         moment = following
-    return intervals
+    return tuple(intervals)
 
 
 def local_date(session: Session, column: Any, timezone: str, *, start: datetime | None = None,
