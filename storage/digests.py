@@ -102,12 +102,13 @@ class Scopes:
         key = (author_id, group_id)
         found = self._memo.get(key)
         if found is None:
-            groups = self.groups(author_id, group_id)
-            if not groups:
-                found = self._whole
-            elif len(groups) == 1:  # most ideas: an author in one group, no nudge (or the nudge of that group)
-                found = self._of_group(next(iter(groups)))
+            own = self.groups_of.get(author_id)
+            if not own:  # no frozenset built for the common cases: asked once per (author, nudge group)
+                found = self._of_group(group_id) if group_id else self._whole
+            elif len(own) == 1 and (not group_id or group_id in own):  # most: one group, no nudge or its own
+                found = self._of_group(next(iter(own)))
             else:
+                groups = self.groups(author_id, group_id)
                 hits = set(self._whole)
                 for group in groups:
                     hits.update(self._by_group.get(group, ()))
