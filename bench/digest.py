@@ -4,9 +4,10 @@ Run:  python bench/digest.py [--managers 1000] [--ideas 10000 100000] [--scale-m
                              [--repeat 5] [--database-url postgresql://…/digests_bench]
 
 For each idea count a fresh database gets 5,000 authors, 50 pilot groups (half the authors are members),
-ideas spread over two years (40 % still Inkommen without feedback, stage changes, votes on 10 %), and
-the managers: 30 % for the whole organisation, 70 % scoped to one group. `build_digests` then builds and
-enqueues every digest, as the Monday job does, at a fixed moment.
+ideas spread over two years (40 % still Inkommen without feedback; each with the promise of first feedback in
+10 working days, as capture stores it; stage changes; votes on 10 %), and the managers: 30 % for the whole
+organisation, 70 % scoped to one group. `build_digests` then builds and enqueues every digest, as the Monday
+job does, at a fixed moment.
 
 Baseline, measured in the same run on the same data: the build as it was before issue 12
 (bench/digest_legacy.py), which fetched every waiting idea, new idea and stage change of the period to count
@@ -21,6 +22,7 @@ with that many managers (time against managers).
 from __future__ import annotations
 
 import argparse
+import functools
 import random
 import statistics
 import sys
@@ -40,6 +42,7 @@ from sqlmodel import SQLModel  # noqa: E402
 import scheduler.digests as digests  # noqa: E402
 from bench import digest_legacy  # noqa: E402
 from bot.config import Settings  # noqa: E402
+from bot.core.calendar import add_working_days  # noqa: E402
 from storage.db import Database  # noqa: E402
 from storage.models import (  # noqa: E402
     DigestLog,
@@ -74,6 +77,7 @@ def fresh(url: str) -> Database:
 
 def populate(db: Database, ideas: int, people_for_managers: int, seed: int = 5) -> None:
     rng = random.Random(seed)
+    promise = functools.cache(lambda day: add_working_days(day, 10))  # as capture promises (10 working days)
     now = NOW
     with db.engine.begin() as conn:
         conn.execute(insert(Organisation), [{"id": 1, "key": "bench", "name": "Bench", "next_idea_number": ideas + 1,
@@ -96,6 +100,7 @@ def populate(db: Database, ideas: int, people_for_managers: int, seed: int = 5) 
                          "author_id": rng.randint(1, AUTHORS), "source": "slack",
                          "group_id": rng.randint(1, 50) if rng.random() < 0.05 else None,
                          "first_feedback_at": None if stage == "new" else created + timedelta(days=3),
+                         "feedback_due": promise(created.date()),
                          "created_at": created, "updated_at": created})
             if stage != "new":
                 changes.append({"idea_id": n, "from_stage": "new", "to_stage": stage,
@@ -131,9 +136,9 @@ def forget_digests(db: Database) -> None:
 class Phases:
     """Wall time spent inside a few functions of the new build (wrapped for the run only)."""
 
-    TARGETS = [(digests.store, "digest_data", "digest queries"), (digests, "group_headlines", "headline figures"),
+    TARGETS = [(digests.store, "digest_data", "digest queries"), (digests, "headlines", "headline figures"),
                (digests, "compute", "headline figures"), (digests.spreading, "figures", "spreading"),
-               (digests.outbox, "enqueue", "writes"), (digests.store, "log_digests", "writes")]
+               (digests.outbox, "enqueue_many", "writes"), (digests.store, "log_digests", "writes")]
 
     def __init__(self) -> None:
         self.spent: Counter[str] = Counter()

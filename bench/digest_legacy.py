@@ -18,7 +18,7 @@ from sqlmodel import Session, col, select
 
 from bot.config import Settings
 from bot.core.calendar import local_midnight_utc, week_start, working_days_before
-from bot.core.figures import DEFAULT_PERIOD, Report, compute, group_headlines, parse_period
+from bot.core.figures import DEFAULT_PERIOD, Report, compute, headlines, parse_period
 from bot.core.i18n import language, t
 from bot.core.replies import ActionId, Button, Field, Reply, ReplyKind
 from bot.core.stages import stage_label
@@ -224,9 +224,7 @@ def build_digests(db: Database, settings: Settings, *, now: datetime, week: str 
             indexes = (_Index(data.new_ideas), _Index(data.waiting), _Index([c.idea for c in data.changes]))
             period = parse_period(DEFAULT_PERIOD, now, settings.timezone)
             # The headline per scope: the organisation, every group in one go, a rare multi-group scope alone.
-            reports: dict[frozenset[int], Report] = {
-                frozenset({g}): r for g, r in group_headlines(session, org, period, timezone=settings.timezone,
-                                                             now=now).items()}
+            reports = headlines(session, org, period, groups=names, timezone=settings.timezone, now=now)
             spread = spreading.figures(session, org.id, since=earliest, until=now)
             for manager in managers:
                 if manager.groups not in reports:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlmodel import select
@@ -21,7 +21,7 @@ from bot.core import (
     samverkan_text,  # noqa: F401 - registers the digest's spreading line
 )
 from bot.core.calendar import iso_week, local_midnight_utc, week_start, working_days_before
-from bot.core.figures import DEFAULT_PERIOD, Report, compute, group_headlines, parse_period
+from bot.core.figures import DEFAULT_PERIOD, Report, compute, headlines, parse_period
 from bot.core.i18n import language, t
 from bot.core.replies import ActionId, Button, Field, Reply, ReplyKind
 from bot.core.stages import stage_label
@@ -161,13 +161,14 @@ def build_digests(db: Database, settings: Settings, *, now: datetime, week: str 
                                      until=now, waiting_before=waiting_before, weeks=_weeks_between(earliest, now))
             names = {g.id: g.name for g in all_groups(session, org.id)}
             period = parse_period(DEFAULT_PERIOD, now, settings.timezone)
-            # The headline per scope: the organisation, every group in one go, a rare multi-group scope alone.
-            reports: dict[frozenset[int], Report] = {
-                frozenset({g}): r for g, r in group_headlines(session, org, period, timezone=settings.timezone,
-                                                             now=now).items()}
+            # The headline per scope: the organisation and every group in one go, a rare multi-group scope alone.
+            reports = headlines(session, org, period, groups=names, timezone=settings.timezone, now=now)
             spread = spreading.figures(session, org.id, since=earliest, until=now)
             # Enqueued together at the end (one INSERT per thousand digests); whose digest was new ends its period.
             pending: list[tuple[int, outbox.NewMessage]] = []
+            # A digest depends on the manager only through its scope, period, language and whether the
+            # organisation is a partner's: managers alike share one rendering and one payload.
+            rendered: dict[tuple[frozenset[int], datetime, str, bool], tuple[Reply, dict[str, Any]]] = {}
             for manager in managers:
                 if manager.groups not in reports:
                     reports[manager.groups] = compute(session, org, Scope(org.id, groups=manager.groups), period,
@@ -175,10 +176,14 @@ def build_digests(db: Database, settings: Settings, *, now: datetime, week: str 
                 run.managers += 1
                 person = manager.person
                 lang = language(person.locale, language(settings.default_locale))
-                reply = render(manager, data.for_scope(manager.groups, since[person.id]), week=week, lang=lang,
-                               first_feedback_days=org.first_feedback_days, group_names=names,
-                               figures=reports[manager.groups], partner=org if org.id != person.org_id else None,
-                               spreading=spread)
+                alike = (manager.groups, since[person.id], lang, org.id != person.org_id)
+                if alike not in rendered:
+                    reply = render(manager, data.for_scope(manager.groups, since[person.id]), week=week, lang=lang,
+                                   first_feedback_days=org.first_feedback_days, group_names=names,
+                                   figures=reports[manager.groups], partner=org if alike[3] else None,
+                                   spreading=spread)
+                    rendered[alike] = (reply, reply.to_dict())
+                reply, payload = rendered[alike]
                 if dry_run:
                     run.previews.append((person.ref, reply))
                     continue
@@ -187,7 +192,7 @@ def build_digests(db: Database, settings: Settings, *, now: datetime, week: str 
                        else f"digest:{person.ref}:{org.key}:{week}")
                 pending.append((person.id, outbox.NewMessage(
                     key=key, platform=person.platform, recipient=person.user_id,
-                    workspace=person.workspace, payload=reply.to_dict(), org_id=org.id)))
+                    workspace=person.workspace, payload=payload, org_id=org.id)))
             added = outbox.enqueue_many(session, [message for _, message in pending], now=now) if pending else set()
             logged = [person_id for person_id, message in pending if message.key in added]
             run.enqueued += len(logged)

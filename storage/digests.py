@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, func, literal, union_all
+from sqlalchemy import case, func, literal, union_all
 from sqlmodel import Session, col, select
 
-from storage.db import insert_for
+from storage.db import insert_for, unindexed
 from storage.groups import memberships
 from storage.models import DigestLog, Idea, Person, Role, StageChange, Vote, as_utc
 from storage.nudges import stats_by_group
@@ -102,12 +102,13 @@ class Scopes:
         key = (author_id, group_id)
         found = self._memo.get(key)
         if found is None:
-            groups = self.groups(author_id, group_id)
-            if not groups:
-                found = self._whole
-            elif len(groups) == 1:  # most ideas: an author in one group, no nudge (or the nudge of that group)
-                found = self._of_group(next(iter(groups)))
+            own = self.groups_of.get(author_id)
+            if not own:  # no frozenset built for the common cases: asked once per (author, nudge group)
+                found = self._of_group(group_id) if group_id else self._whole
+            elif len(own) == 1 and (not group_id or group_id in own):  # most: one group, no nudge or its own
+                found = self._of_group(next(iter(own)))
             else:
+                groups = self.groups(author_id, group_id)
                 hits = set(self._whole)
                 for group in groups:
                     hits.update(self._by_group.get(group, ()))
@@ -190,12 +191,14 @@ def log_digest(session: Session, person_id: int, week: str, covered_until: datet
 
 def log_digests(session: Session, person_ids: Sequence[int], week: str, covered_until: datetime, *,
                 now: datetime, org_id: int) -> None:
-    """`log_digest` for many managers of the organisation at once (one statement per 1,000)."""
-    for start in range(0, len(person_ids), 1000):
-        session.execute(insert_for(session, DigestLog).values([
-            {"person_id": pid, "week": week, "covered_until": covered_until, "org_id": org_id, "created_at": now}
-            for pid in person_ids[start:start + 1000]])
-            .on_conflict_do_nothing(index_elements=["person_id", "week", "org_id"]))
+    """`log_digest` for many managers of the organisation at once: one statement compiled once, executed
+    with a list of rows (a multi-row INSERT per 1,000, as `outbox.enqueue_many`)."""
+    if not person_ids:
+        return
+    stmt = (insert_for(session, DigestLog).on_conflict_do_nothing(index_elements=["person_id", "week", "org_id"])
+            .execution_options(insertmanyvalues_page_size=1000))
+    session.connection().execute(stmt, [{"person_id": pid, "week": week, "covered_until": covered_until,
+                                         "org_id": org_id, "created_at": now} for pid in person_ids])
 
 
 # The columns a digest line needs: light tuples instead of ORM objects.
@@ -208,13 +211,6 @@ def _row(r: Sequence[Any], scopes: Scopes) -> IdeaRow:
     shown = None if anonymous or erased else (name or user_id)
     return IdeaRow(idea_id, number, title, stage, shown, as_utc(created_at), scopes.groups(author_id, group_id),
                    anonymous=bool(anonymous), author_erased=erased is not None and not anonymous)
-
-
-def _org(org_id: int) -> ColumnElement[bool]:
-    """The organisation's ideas, as a condition no index is chosen for: where a query is driven by a small
-    time window of another table (stage changes, votes), SQLite, which keeps no statistics, would otherwise
-    walk every idea of the organisation and look the window up for each."""
-    return (col(Idea.org_id) + 0) == org_id
 
 
 def _bucket(column: Any, sinces: Sequence[datetime]) -> Any:
@@ -266,8 +262,10 @@ def digest_data(session: Session, org_id: int, scopes_of_managers: Iterable[froz
     starts = sorted(set(sinces))
     earliest = starts[0]
     live = (Idea.org_id == org_id, col(Idea.withdrawn_at).is_(None))
+    # Stage changes and votes are driven by their week (their created_at index), not by the organisation's ideas.
+    org_unindexed = unindexed(col(Idea.org_id)) == org_id
     new_window = (*live, col(Idea.created_at) >= earliest, col(Idea.created_at) < until)
-    change_window = (_org(org_id), col(Idea.withdrawn_at).is_(None), col(StageChange.created_at) >= earliest,
+    change_window = (org_unindexed, col(Idea.withdrawn_at).is_(None), col(StageChange.created_at) >= earliest,
                      col(StageChange.created_at) < until, col(StageChange.from_stage).is_not(None))
     waiting_where = (*live, Idea.stage == "new", col(Idea.first_feedback_at).is_(None),
                      col(Idea.created_at) < waiting_before)  # read from ix_idea_waiting alone
@@ -309,7 +307,7 @@ def digest_data(session: Session, org_id: int, scopes_of_managers: Iterable[froz
     votes = func.count(col(Vote.id))
     voted = _first(_stream(session, select(Vote.idea_id, Idea.author_id, Idea.group_id, votes)
                            .join(Idea, col(Idea.id) == Vote.idea_id)
-                           .where(_org(org_id), col(Idea.withdrawn_at).is_(None), col(Vote.created_at) >= earliest,
+                           .where(org_unindexed, col(Idea.withdrawn_at).is_(None), col(Vote.created_at) >= earliest,
                                   col(Vote.created_at) < until)
                            .group_by(Vote.idea_id, Idea.number, Idea.author_id, Idea.group_id)
                            .order_by(votes.desc(), col(Idea.number))),

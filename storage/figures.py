@@ -12,12 +12,23 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 
-from sqlalchemy import and_, case, func, or_
+from sqlalchemy import and_, case, exists, func, or_, union_all
 from sqlmodel import Session, col, select
 
 from storage.db import local_date
-from storage.models import GroupMember, Idea, Nudge, NudgeDelivery, NudgeEngagement, Person, StageChange
+from storage.groups import memberships
+from storage.models import (
+    GroupMember,
+    Idea,
+    Nudge,
+    NudgeDelivery,
+    NudgeEngagement,
+    Person,
+    PilotGroup,
+    StageChange,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,10 +63,17 @@ def _in_scope(scope: Scope) -> list:  # type: ignore[type-arg]
 
 
 def _windowed(column, w: Windows):  # type: ignore[no-untyped-def]
-    """(the `current` flag expression, the WHERE clause for both windows) over a timestamp column."""
+    """(the `current` flag expression, the WHERE clause for both windows) over a timestamp column.
+
+    The clause always holds one range over both windows, which an index on the column can seek (an OR of two
+    ranges alone made SQLite read every idea of the organisation); when the windows meet, as a number of days
+    and the days before do, that range is the whole clause."""
     current = case((column >= w.start, 1), else_=0)
+    span = and_(column >= min(w.previous_start, w.start), column < max(w.until, w.previous_until))
+    if w.previous_until == w.start:
+        return current, span
     within = or_(and_(column >= w.start, column < w.until), and_(column >= w.previous_start, column < w.previous_until))
-    return current, within
+    return current, and_(span, within)
 
 
 @dataclass(slots=True)
@@ -70,56 +88,82 @@ class DayRow:
 def idea_days(session: Session, scope: Scope, w: Windows, timezone: str, now: datetime) -> list[DayRow]:
     """Ideas captured in either window, grouped by their local capture day, local first-feedback day and
     promised day (one query)."""
-    current, within = _windowed(col(Idea.created_at), w)
+    _, within = _windowed(col(Idea.created_at), w)
+    days = _day_columns(session, w, timezone, now)
+    query = select(*days, func.count()).where(*_in_scope(scope), within).group_by(*days)
+    return [_day_row(*row) for row in session.exec(query).all()]
+
+
+def _day_columns(session: Session, w: Windows, timezone: str, now: datetime):  # type: ignore[no-untyped-def]
+    """(current flag, local capture day, local first-feedback day, promised day): what `DayRow`s group by."""
+    current, _ = _windowed(col(Idea.created_at), w)
     created = local_date(session, Idea.created_at, timezone, start=w.previous_start, end=w.until)
     answered = local_date(session, Idea.first_feedback_at, timezone, start=w.previous_start, end=now)
-    query = (select(current, created, answered, Idea.feedback_due, func.count())
-             .where(*_in_scope(scope), within).group_by(current, created, answered, Idea.feedback_due))
-    return [DayRow(c, _date(d), _date(a) if a is not None else None, _date(due) if due is not None else None, n)
-            for c, d, a, due, n in session.exec(query).all()]
+    return current, created, answered, Idea.feedback_due
 
 
-def _group_of_idea(org_id: int, w: Windows | None = None):  # type: ignore[no-untyped-def]
-    """(idea id, group id) for every pilot group an idea belongs to: its nudge's and its author's groups."""
-    from storage.models import PilotGroup
+def _day_row(c: int, d: date | str, a: date | str | None, due: date | str | None, n: int) -> DayRow:
+    return DayRow(c, _date(d), _date(a) if a is not None else None, _date(due) if due is not None else None, n)
 
-    nudged = select(Idea.id.label("idea_id"), Idea.group_id.label("group_id")).where(
-        Idea.org_id == org_id, col(Idea.group_id).is_not(None))
-    members = (select(Idea.id.label("idea_id"), GroupMember.group_id.label("group_id"))
-               .join(GroupMember, col(GroupMember.person_id) == Idea.author_id)
-               .join(PilotGroup, col(PilotGroup.id) == GroupMember.group_id).where(PilotGroup.org_id == org_id))
-    if w is not None:
-        _, within = _windowed(col(Idea.created_at), w)
-        nudged, members = nudged.where(within), members.where(within)
-    return nudged.union(members).subquery()
+
+def _not_a_member_of_its_nudge_group():  # type: ignore[no-untyped-def]
+    """A nudged idea whose author is not a member of the nudge's group (else it is counted as a member's)."""
+    return ~exists().where(GroupMember.person_id == Idea.author_id, GroupMember.group_id == Idea.group_id)
 
 
 def idea_days_by_group(session: Session, org_id: int, w: Windows, timezone: str, now: datetime
                        ) -> dict[int, list[DayRow]]:
-    """`idea_days` for every pilot group of the organisation at once (one query): group id -> rows."""
-    groups = _group_of_idea(org_id, w)
-    current, within = _windowed(col(Idea.created_at), w)
-    created = local_date(session, Idea.created_at, timezone, start=w.previous_start, end=w.until)
-    answered = local_date(session, Idea.first_feedback_at, timezone, start=w.previous_start, end=now)
-    query = (select(groups.c.group_id, current, created, answered, Idea.feedback_due, func.count())
-             .join(groups, groups.c.idea_id == Idea.id).where(*_in_scope(Scope(org_id)), within)
-             .group_by(groups.c.group_id, current, created, answered, Idea.feedback_due))
+    """`idea_days` for every pilot group of the organisation at once (one query): group id -> rows.
+
+    An idea belongs to its author's groups and to its nudge's group: the members' ideas through their
+    memberships, and the nudged ideas of authors outside the nudge's group, so each (idea, group) counts once.
+    The organisation's groups are kept in Python (joining pilot_group made SQLite loop over every group per idea).
+    """
+    _, within = _windowed(col(Idea.created_at), w)
+    days = _day_columns(session, w, timezone, now)
+    where = [*_in_scope(Scope(org_id)), within]
+    members = (select(GroupMember.group_id, *days, func.count()).join(GroupMember, col(GroupMember.person_id)
+                                                                        == Idea.author_id)
+               .where(*where).group_by(GroupMember.group_id, *days))
+    nudged = (select(Idea.group_id, *days, func.count())
+              .where(*where, col(Idea.group_id).is_not(None), _not_a_member_of_its_nudge_group())
+              .group_by(Idea.group_id, *days))
+    own = _group_ids(session, org_id)
     result: dict[int, list[DayRow]] = {}
-    for g, c, d, a, due, n in session.exec(query).all():
-        result.setdefault(g, []).append(DayRow(c, _date(d), _date(a) if a is not None else None,
-                                               _date(due) if due is not None else None, n))
+    for g, c, d, a, due, n in session.connection().execute(union_all(members, nudged)).all():
+        if g in own:
+            result.setdefault(g, []).append(_day_row(c, d, a, due, n))
     return result
 
 
 def overdue_by_group(session: Session, org_id: int, *, today: date, at: datetime, at_day: date
-                     ) -> dict[int, tuple[int, int]]:
-    """`overdue` for every pilot group of the organisation at once (one query): group id -> (now, then)."""
-    groups = _group_of_idea(org_id)
+                     ) -> tuple[tuple[int, int], dict[int, tuple[int, int]]]:
+    """`overdue` for the organisation and every pilot group at once: ((now, then) of the organisation,
+    group id -> (now, then)).
+
+    One aggregate grouped by (author, nudge group), as the digest counts (storage.digests): its rows grow with
+    the people whose ideas are late, not with the ideas, and each group's figure is summed from them exactly."""
     now_late, then_late, where = _overdue_terms(today, at, at_day)
-    query = (select(groups.c.group_id, func.coalesce(func.sum(now_late), 0), func.coalesce(func.sum(then_late), 0))
-             .join(groups, groups.c.idea_id == Idea.id).where(*_in_scope(Scope(org_id)), *where)
-             .group_by(groups.c.group_id))
-    return {g: (int(a), int(b)) for g, a, b in session.exec(query).all()}
+    query = (select(Idea.author_id, Idea.group_id, func.sum(now_late), func.sum(then_late))
+             .where(*_in_scope(Scope(org_id)), *where).group_by(Idea.author_id, Idea.group_id))
+    groups_of = memberships(session, org_id)
+    own = _group_ids(session, org_id)
+    whole_now = whole_then = 0
+    by_group: dict[int, tuple[int, int]] = {}
+    for author_id, group_id, late_now, late_then in session.connection().execute(query).all():
+        late_now, late_then = int(late_now or 0), int(late_then or 0)
+        whole_now += late_now
+        whole_then += late_then
+        mine = groups_of.get(author_id, ())
+        nudged = (group_id,) if group_id in own and group_id not in mine else ()
+        for g in (*mine, *nudged):
+            was_now, was_then = by_group.get(g, (0, 0))
+            by_group[g] = (was_now + late_now, was_then + late_then)
+    return (whole_now, whole_then), by_group
+
+
+def _group_ids(session: Session, org_id: int) -> set[int]:
+    return set(session.exec(select(PilotGroup.id).where(PilotGroup.org_id == org_id)).all())
 
 
 def _overdue_terms(today: date, at: datetime, at_day: date):  # type: ignore[no-untyped-def]
@@ -199,7 +243,10 @@ def people_known(session: Session, scope: Scope) -> int:
     return int(session.exec(query).one())
 
 
+_iso_date = lru_cache(maxsize=4096)(date.fromisoformat)  # SQLite's ISO days: a few hundred distinct per query
+
+
 def _date(value: date | str) -> date:
     if isinstance(value, datetime):
         return value.date()
-    return value if isinstance(value, date) else date.fromisoformat(str(value))
+    return value if isinstance(value, date) else _iso_date(str(value))

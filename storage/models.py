@@ -82,9 +82,10 @@ class Idea(SQLModel, table=True):
         Index("ix_idea_org_created", "org_id", "created_at"),
         # The ladder and "overdue" (ideas still waiting), read from the index alone.
         Index("ix_idea_feedback", "first_feedback_at", "withdrawn_at", "feedback_due", "org_id"),
-        # The figures' per-day grouping and participants, read from the index alone (bench/feedback.py).
+        # The figures' per-day grouping and participants, read from the index alone (bench/feedback.py); the
+        # digest's late ideas per author and nudge group too (migration 0012_digest_figures).
         Index("ix_idea_figures", "org_id", "created_at", "withdrawn_at", "first_feedback_at", "feedback_due",
-              "author_id"),
+              "author_id", "group_id"),
         # The digest (storage/digests.py, migration 0008): waiting ideas counted per author and group and the
         # oldest read in order; a week's nudges' ideas; a group's members' ideas by time (its headline).
         Index("ix_idea_waiting", "org_id", "stage", "first_feedback_at", "withdrawn_at", "created_at", "id",

@@ -262,20 +262,26 @@ def next_pending_due(session: Session, platforms: list[str]) -> datetime | None:
 def enqueue_many(session: Session, messages: list[NewMessage], *, now: datetime, chunk: int = 1000) -> set[str]:
     """Add many messages in a few statements (the feedback ladder's one message per person, the weekly digests);
     returns the keys that were added. Keys already present stay as they were, and a message for a paused
-    workspace is kept paused, exactly as with `enqueue`."""
-    added: set[str] = set()
-    for start in range(0, len(messages), chunk):
-        values = [{
-            "key": m.key, "org_id": m.org_id, "platform": m.platform, "recipient_kind": m.recipient_kind,
-            "recipient": m.recipient, "workspace": m.workspace, "thread": m.thread,
-            "payload": json.dumps(m.payload, ensure_ascii=False), "due_at": m.due_at or now,
-            "state": PAUSED if m.workspace and is_paused(session, m.platform, m.workspace) else PENDING,
-            "attempts": 0, "created_at": now,
-        } for m in messages[start:start + chunk]]
-        stmt = (insert_for(session, OutboxMessage).values(values).on_conflict_do_nothing(index_elements=["key"])
-                .returning(OutboxMessage.key))
-        added.update(session.execute(stmt).scalars().all())
-    return added
+    workspace is kept paused, exactly as with `enqueue`.
+
+    One statement compiled once and executed with a list of rows (SQLAlchemy's "insertmanyvalues": a multi-row
+    INSERT per `chunk` rows), not a VALUES clause built per call. A payload shared by several messages (digests
+    of one scope) is encoded once."""
+    encoded: dict[int, str] = {}
+    rows = [{
+        "key": m.key, "org_id": m.org_id, "platform": m.platform, "recipient_kind": m.recipient_kind,
+        "recipient": m.recipient, "workspace": m.workspace, "thread": m.thread,
+        "payload": encoded.get(id(m.payload)) or encoded.setdefault(id(m.payload),
+                                                                    json.dumps(m.payload, ensure_ascii=False)),
+        "due_at": m.due_at or now, "state": PAUSED if m.workspace and is_paused(session, m.platform, m.workspace)
+        else PENDING, "attempts": 0, "unknown_outcomes": 0, "created_at": now,
+    } for m in messages]
+    if not rows:
+        return set()
+    stmt = (insert_for(session, OutboxMessage).on_conflict_do_nothing(index_elements=["key"])
+            .returning(OutboxMessage.key))
+    result = session.connection().execute(stmt.execution_options(insertmanyvalues_page_size=chunk), rows)
+    return set(result.scalars().all())
 
 
 def keys_like(session: Session, pattern: str) -> set[str]:

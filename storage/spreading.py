@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from storage.db import insert_for
+from storage.db import insert_for, unindexed
 from storage.models import Adoption, Idea, SpreadOffer
 from storage.text import clean_text
 
@@ -71,9 +71,10 @@ def figures(session: Session, org_id: int, *, since: datetime | None = None, unt
 
     offered = within(select(func.count(func.distinct(SpreadOffer.idea_id))).where(SpreadOffer.org_id == org_id),
                      col(SpreadOffer.created_at)).scalar_subquery()
-    origin = select(Idea.id).where(Idea.org_id == org_id)
-    elsewhere = within(select(func.count()).select_from(Adoption).where(col(Adoption.origin_idea_id).in_(origin)),
-                       col(Adoption.created_at)).scalar_subquery()
+    # The period's adoptions joined to their origin idea (not `origin_idea_id IN (every idea of the
+    # organisation)`, which read all of them): the count grows with adoptions, not with ideas.
+    elsewhere = within(select(func.count()).select_from(Adoption).join(Idea, col(Idea.id) == Adoption.origin_idea_id)
+                       .where(unindexed(col(Idea.org_id)) == org_id), col(Adoption.created_at)).scalar_subquery()
     here = within(select(func.count()).select_from(Adoption).where(Adoption.receiver_org_id == org_id),
                   col(Adoption.created_at)).scalar_subquery()
     row = session.exec(select(offered, elsewhere, here)).one()

@@ -54,3 +54,23 @@ def test_0010_digests_goes_up_down_and_up_again_keeping_the_ideas(fresh_url):
     with db.engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM idea")).scalar_one() == 1
     db.dispose()
+
+
+def _figures_columns(db: Database) -> list[str]:
+    [index] = [ix for ix in inspect(db.engine).get_indexes("idea") if ix["name"] == "ix_idea_figures"]
+    return list(index["column_names"])
+
+
+def test_0012_digest_figures_adds_the_nudge_group_to_the_figures_index_and_takes_it_out_again(fresh_url):
+    db = Database(fresh_url)
+    db.upgrade()
+    before = ["org_id", "created_at", "withdrawn_at", "first_feedback_at", "feedback_due", "author_id"]
+    assert _figures_columns(db) == [*before, "group_id"]
+    with db.engine.begin() as conn:
+        cfg = alembic_config(db.engine)
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0011_dispatch")
+    assert _figures_columns(db) == before
+    db.upgrade()
+    assert _figures_columns(db) == [*before, "group_id"]
+    db.dispose()

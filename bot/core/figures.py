@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -246,17 +247,25 @@ def compute(session: Session, org: Organisation, scope: store.Scope, period: Per
                    headcount, source, scope_name)
 
 
-def group_headlines(session: Session, org: Organisation, period: Period, *, timezone: str, now: datetime
-                    ) -> dict[int, Report]:
-    """The digest's headline figures for every pilot group of the organisation in two queries (group id ->
-    report), so a digest run costs the same whatever the number of group-scoped managers."""
+def headlines(session: Session, org: Organisation, period: Period, *, groups: Iterable[int], timezone: str,
+              now: datetime) -> dict[frozenset[int], Report]:
+    """The digest's headline figures (`compute(..., headline_only=True)`) of the whole organisation (key: the
+    empty set) and of each of its pilot `groups` (key: that group alone), in a fixed number of queries whatever
+    the number of groups or group-scoped managers."""
     today = now.astimezone(ZoneInfo(timezone)).date()
     w = period.windows
+    whole = store.idea_days(session, store.Scope(org.id), w, timezone, now)
     rows = store.idea_days_by_group(session, org.id, w, timezone, now)
-    late = store.overdue_by_group(session, org.id, today=today, at=w.start, at_day=period.first_day)
-    return {g: _report(org, store.Scope(org.id, groups=frozenset({g})), period, today, rows.get(g, []),
-                       late.get(g, (0, 0)), {}, {0: {}, 1: {}}, {}, {}, None, "none", "")
-            for g in set(rows) | set(late)}
+    late_whole, late = store.overdue_by_group(session, org.id, today=today, at=w.start, at_day=period.first_day)
+
+    def report(scope: store.Scope, days: list[store.DayRow], overdue: tuple[int, int]) -> Report:
+        return _report(org, scope, period, today, days, overdue, {}, {0: {}, 1: {}}, {}, {}, None, "none", "")
+
+    reports = {frozenset(): report(store.Scope(org.id), whole, late_whole)}
+    for g in groups:
+        reports[frozenset({g})] = report(store.Scope(org.id, groups=frozenset({g})), rows.get(g, []),
+                                         late.get(g, (0, 0)))
+    return reports
 
 
 def _report(org: Organisation, scope: store.Scope, period: Period, today: date, rows: list[store.DayRow],

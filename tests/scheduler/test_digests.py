@@ -93,6 +93,30 @@ def test_each_manager_sees_their_scope_anonymous_authors_hidden_and_waiting_idea
     assert "channel" not in grp_text and "Hemlig" not in grp_text
 
 
+def test_managers_alike_share_one_digest_and_a_language_or_a_scope_of_their_own_gets_its_own(
+        db, core, sched_settings, clock):
+    """A digest is rendered once per scope, period and language: two Swedish managers of the whole organisation
+    get the same message, an English one and a group's manager their own."""
+    team = group(db, "Hemtjänst", ["slack:UANNA"])
+    for ref in ("slack:UORG1", "slack:UORG2"):
+        make_manager(db, ref)
+    person(db, "slack:UORGEN", locale="en-GB")
+    make_manager(db, "slack:UORGEN")
+    make_manager(db, "slack:UGRP", team.id)
+    core.handle_command(slack_actor("UANNA"), "Nattlarm som väcker alla")
+    core.handle_command(slack_actor("UBERTIL"), "Fler cykelställ")
+    clock.advance(3600)
+    assert build_digests(db, sched_settings, now=clock.now()).enqueued == 4
+    with db.session() as session:
+        payloads = {r.recipient: r.payload for r in session.exec(select(OutboxMessage)).all()}
+    sent = digests(db)
+    assert payloads["UORG1"] == payloads["UORG2"]
+    assert "Hela organisationen" in sent["UORG1"].text and "Nya idéer (2)" in text_of(sent["UORG1"])
+    assert sent["UORGEN"].title.startswith("Weekly digest") and "New ideas (2)" in text_of(sent["UORGEN"])
+    assert "The whole organisation" in sent["UORGEN"].text and sent["UORGEN"].locale == "en"
+    assert "Grupper: Hemtjänst" in sent["UGRP"].text and "Nya idéer (1)" in text_of(sent["UGRP"])
+
+
 def test_the_slack_rendering_of_a_digest_escapes_user_text(db, core, sched_settings, clock):
     from bot.slack import blocks
 
@@ -371,3 +395,55 @@ def test_a_scope_with_many_ideas_shows_exact_counts_and_its_first_ideas_in_order
             checked["sparse waiting"] = len(waiting)
     assert checked["more"] >= 12  # the big scopes really are cut after eight lines
     assert 0 < checked["sparse waiting"] < 8  # and the sparse one is read to its end
+
+
+def test_every_groups_headline_in_one_go_equals_that_groups_own_figures(db, clock):
+    """`headlines` (four queries for the organisation and all its groups) against `compute` per scope, on ideas
+    written straight into the database: authors in one, two or no groups, nudged ideas by members and by
+    outsiders, withdrawn, answered in time or late, late now or at the period's start, in both windows."""
+    import random
+    from datetime import UTC
+
+    from sqlalchemy import insert
+
+    from bot.core.calendar import add_working_days
+    from bot.core.figures import DEFAULT_PERIOD, compute, headlines, parse_period
+    from storage.figures import Scope
+    from storage.models import Organisation
+
+    rng = random.Random(7)
+    now = clock.now().astimezone(UTC)
+    authors = [person(db, f"slack:UH{n:02d}") for n in range(30)]
+    member_of = {a.ref: set(rng.sample("ABC", rng.choice([0, 1, 1, 1, 2]))) for a in authors}
+    groups = {n: group(db, n, [ref for ref, gs in member_of.items() if n in gs]) for n in "ABCD"}  # D: no one
+    org_id = groups["A"].org_id
+    ideas = []
+    for n in range(1, 401):
+        created = now - timedelta(days=rng.uniform(0.1, 200), seconds=n)
+        answered = None if rng.random() < 0.4 else created + timedelta(days=rng.uniform(0.1, 25))
+        ideas.append({"id": n, "org_id": org_id, "number": n, "title": f"Idé {n}", "text": "t",
+                      "stage": "new" if answered is None else "in_review", "anonymous": False,
+                      "author_id": rng.choice(authors).id, "source": "slack",
+                      "group_id": groups[rng.choice("ABCD")].id if rng.random() < 0.3 else None,
+                      "first_feedback_at": answered if answered is None or answered < now else None,
+                      "feedback_due": add_working_days(created.date(), 10) if rng.random() < 0.9 else None,
+                      "withdrawn_at": created + timedelta(hours=2) if rng.random() < 0.05 else None,
+                      "created_at": created, "updated_at": created})
+    with db.engine.begin() as conn:
+        conn.execute(insert(Idea), ideas)
+
+    period = parse_period(DEFAULT_PERIOD, now, "Europe/Stockholm")
+    with db.session() as session:
+        org = session.get(Organisation, org_id)
+        assert org is not None
+        found = headlines(session, org, period, groups=[g.id for g in groups.values()], timezone="Europe/Stockholm",
+                          now=now)
+        expected = {key: compute(session, org, Scope(org_id, groups=key), period, timezone="Europe/Stockholm",
+                                 now=now, headline_only=True)
+                    for key in [frozenset(), *(frozenset({g.id}) for g in groups.values())]}
+    assert found == expected
+    whole = found[frozenset()]
+    assert whole.current.ideas > 0 and whole.previous.ideas > 0 and whole.current.overdue > 0
+    assert whole.previous.overdue > 0 and whole.current.first_feedback_in_time_rate not in (None, 0.0, 1.0)
+    assert 0 < found[frozenset({groups["A"].id})].current.ideas < whole.current.ideas
+    assert found[frozenset({groups["D"].id})].current.ideas > 0  # D's nudged ideas, though it has no members
