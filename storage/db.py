@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import event
+from sqlalchemy import event, inspect
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.orm import configure_mappers, make_transient_to_detached
 from sqlmodel import Session, create_engine
+
+M = TypeVar("M")
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 DEFAULT_URL = "sqlite:///./idesluss.db"
@@ -96,6 +99,37 @@ def insert_for(session: Session, model: type):  # type: ignore[no-untyped-def]
 
     module = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     return module.insert(model)
+
+
+def as_loaded(session: Session, model: type[M], row: Mapping[str, Any] | Sequence[Any]) -> M:
+    """The `model` instance of a row read (or written) by a Core statement, in `session` as if the ORM had
+    loaded it: persistent, history clean, the same object as any instance of that row already in the session.
+
+    `row` holds every column of the table: by name (a mapping), or in the table's column order (a row of
+    `select(table, …)`; what follows the table's columns is not looked at). The hottest requests (a capture)
+    read and write a handful of rows; building them through the ORM's row loading or a model's validating
+    __init__ cost more than the statements did.
+    """
+    mapper, keys, primary = _mapped(model)
+    values = row if isinstance(row, Mapping) else dict(zip(keys, row, strict=False))
+    found = session.identity_map.get(mapper.identity_key_from_primary_key([values[key] for key in primary]))
+    if found is not None:
+        return found  # type: ignore[no-any-return]
+    instance = mapper.class_manager.new_instance()  # as the ORM makes one: model.__new__, no validation
+    instance.__dict__.update(values)
+    make_transient_to_detached(instance)
+    session.add(instance)
+    return instance  # type: ignore[no-any-return]
+
+
+@lru_cache(maxsize=64)
+def _mapped(model: type) -> tuple[Any, tuple[str, ...], tuple[str, ...]]:
+    """A model's mapper, its attribute names in table column order, the names of its primary key."""
+    configure_mappers()  # the ORM does this before its first query; `as_loaded` may come first (the CLI)
+    mapper = inspect(model)
+    keys = tuple(mapper.get_property_by_column(column).key for column in mapper.local_table.c)
+    primary = tuple(mapper.get_property_by_column(column).key for column in mapper.primary_key)
+    return mapper, keys, primary
 
 
 @lru_cache(maxsize=65_536)

@@ -12,10 +12,9 @@ from datetime import date, datetime
 
 from sqlalchemy import bindparam, func, text
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session, col, select
 
-from storage.db import insert_for
+from storage.db import as_loaded, insert_for
 from storage.exports import ExportRow, export_ideas  # noqa: F401 - the export's old home, kept importable
 from storage.models import (
     Comment,
@@ -98,9 +97,8 @@ def capture_idea(session: Session, org: Organisation, author: Person, new: NewId
     )
     # A Core INSERT, then the row handed to the session as loaded: the ORM's unit of work would cost a
     # capture more than the INSERT itself.
-    idea = Idea(id=session.execute(_INSERT_IDEA, values).scalar_one(), **values)
-    make_transient_to_detached(idea)
-    session.add(idea)
+    idea = as_loaded(session, Idea, {"id": session.execute(_INSERT_IDEA, values).scalar_one(),
+                                     "first_feedback_at": None, "withdrawn_at": None, **values})
     session.execute(_INSERT_STAGE_CHANGE, {"idea_id": idea.id, "actor_id": author.id, "from_stage": None,
                                            "to_stage": "new", "comment": None, "actor_role": "employee",
                                            "created_at": now})
