@@ -10,12 +10,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
-from typing import Any
 
 from sqlalchemy import or_, update
 from sqlmodel import Session, col, select
 
-from storage.db import as_loaded, insert_for
+from storage.db import Prepared, as_loaded, insert_for
 from storage.models import (
     FeedbackQuestion,
     FeedbackStep,
@@ -107,8 +106,9 @@ def owner_candidates(session: Session, org_id: int, *, author_id: int, unit: str
     params = {"org": org_id, "author": author_id, "unit": unit_key(unit) if unit else None, "group": group_id}
     seen: set[tuple[int, int]] = set()
     found: list[tuple[int, Person]] = []
-    for row in session.execute(statement, params).all():
-        why, person_id = row.why, row.id
+    why_at = len(Person.__table__.c)  # type: ignore[attr-defined]
+    for row in statement.rows(session, params):
+        why, person_id = row[why_at], row[0]
         if (why, person_id) not in seen:
             seen.add((why, person_id))
             found.append((why, as_loaded(session, Person, row)))
@@ -116,9 +116,9 @@ def owner_candidates(session: Session, org_id: int, *, author_id: int, unit: str
 
 
 @lru_cache(maxsize=4)
-def _owner_candidates_sql(by_unit: bool, by_group: bool) -> Any:
-    """Built once per shape (with or without a unit, a nudge's group): building it costs more than running it.
-    A Core statement (the people's columns, then why and ord): its rows become people through `as_loaded`."""
+def _owner_candidates_sql(by_unit: bool, by_group: bool) -> Prepared:
+    """Compiled once per shape (with or without a unit, a nudge's group): building it costs more than running it.
+    The people's columns, then why and ord: its rows become people through `as_loaded`."""
     from sqlalchemy import bindparam, literal, literal_column, union_all
 
     # Tables, not models, throughout: a statement naming a model runs through the ORM's execution path.
@@ -141,7 +141,7 @@ def _owner_candidates_sql(by_unit: bool, by_group: bool) -> Any:
     branches.append(select(people, literal(ANY_COACH).label("why"), people.c.id.label("ord"))
                     .join(roles, roles.c.person_id == people.c.id)
                     .where(roles.c.role == "coach", roles.c.org_id == org))
-    return union_all(*branches).order_by(literal_column("why"), literal_column("ord"))
+    return Prepared(union_all(*branches).order_by(literal_column("why"), literal_column("ord")))
 
 
 def next_in_turn(session: Session, org: Organisation, candidates: Sequence[Person]) -> Person | None:
