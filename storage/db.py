@@ -133,13 +133,15 @@ def _mapped(model: type) -> tuple[Any, tuple[str, ...], tuple[str, ...]]:
 
 
 class Prepared:
-    """A Core statement compiled once per dialect and run through `Connection.exec_driver_sql` in the session's
-    transaction, its parameters and result values converted by the columns' types as SQLAlchemy's own
+    """A Core statement compiled once per dialect and run on a DBAPI cursor of the session's connection (in its
+    transaction), its parameters and result values converted by the columns' types as SQLAlchemy's own
     execution converts them (SQLite's text timestamps, booleans as integers).
 
     For the hottest path only (a capture runs ten statements): SQLAlchemy's per-execution work (the cache key,
-    the execution context, the result's metadata) cost more per statement than SQLite took to run it. Events,
-    the wrapping of driver errors (`is_transient`) and the transaction are SQLAlchemy's as for any statement.
+    the execution context, the result's metadata built from the cursor's description) cost more per
+    statement than SQLite took to run it. A driver error is raised as SQLAlchemy raises it (`DBAPIError`
+    with the driver's error as `orig`, a lost connection invalidated: `is_transient` reads both); the
+    engine's cursor events (before/after_cursor_execute) are not fired for these statements.
     `column_keys`: for an INSERT, the columns given (the others take their defaults).
     """
 
@@ -172,21 +174,41 @@ class Prepared:
         """Run it; its rows (none for a statement without a result), values as the columns' types make them."""
         connection = session.connection()
         compiled = self._compile(connection.dialect)
-        result = connection.exec_driver_sql(compiled[1], self._parameters(compiled, params or {}))
-        if not result.returns_rows:
-            return []
+        rows = _run(connection, compiled[1], self._parameters(compiled, params or {}), many=False)
         processors = compiled[4]
-        if not any(processors):
-            return [tuple(row) for row in result.fetchall()]
+        if not rows or not any(processors):
+            return rows
         return [tuple(value if convert is None else convert(value) for convert, value in zip(processors, row,
                                                                                                  strict=True))
-                for row in result.fetchall()]
+                for row in rows]
 
     def run_many(self, session: Session, params: Sequence[Mapping[str, Any]]) -> None:
         """Run it once per parameter set, in one `executemany`."""
         connection = session.connection()
         compiled = self._compile(connection.dialect)
-        connection.exec_driver_sql(compiled[1], [self._parameters(compiled, one) for one in params])
+        _run(connection, compiled[1], [self._parameters(compiled, one) for one in params], many=True)
+
+
+def _run(connection: Any, sql: str, args: Any, *, many: bool) -> list[Any]:
+    """`sql` on a DBAPI cursor of `connection`, a driver error raised as SQLAlchemy's `Connection` raises it."""
+    from sqlalchemy.exc import DBAPIError
+
+    dialect = connection.dialect
+    cursor = connection.connection.cursor()
+    try:
+        if many:
+            cursor.executemany(sql, args)
+        else:
+            cursor.execute(sql, args)
+        return list(cursor.fetchall()) if cursor.description is not None else []
+    except dialect.loaded_dbapi.Error as error:
+        lost = dialect.is_disconnect(error, connection.connection, cursor)
+        if lost:
+            connection.invalidate(error)
+        raise DBAPIError.instance(sql, args, error, dialect.loaded_dbapi.Error, connection_invalidated=lost,
+                                  dialect=dialect) from error
+    finally:
+        cursor.close()
 
 
 @lru_cache(maxsize=65_536)
