@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import event, inspect
@@ -132,6 +132,14 @@ def _mapped(model: type) -> tuple[Any, tuple[str, ...], tuple[str, ...]]:
     return mapper, keys, primary
 
 
+class _Compiled(NamedTuple):
+    sql: str
+    positions: tuple[str, ...] | None  # the parameters' order, for a positional paramstyle (SQLite's qmark)
+    fixed: dict[str, Any]  # values compiled into the statement (literals)
+    processors: dict[str, Any]  # parameter conversions (SQLite: timestamps to text)
+    results: list[Any] | None  # result conversions per column, None when there are none
+
+
 class Prepared:
     """A Core statement compiled once per dialect and run on a DBAPI cursor of the session's connection (in its
     transaction), its parameters and result values converted by the columns' types as SQLAlchemy's own
@@ -148,35 +156,37 @@ class Prepared:
     def __init__(self, statement: Any, *, column_keys: Sequence[str] | None = None) -> None:
         self.statement = statement
         self.column_keys = list(column_keys) if column_keys is not None else None
-        self._compiled: dict[str, tuple[Any, str, tuple[str, ...] | None, dict[str, Any], list[Any]]] = {}
+        self._compiled: dict[str, _Compiled] = {}
 
-    def _compile(self, dialect: Any) -> tuple[Any, str, tuple[str, ...] | None, dict[str, Any], list[Any]]:
+    def _compile(self, dialect: Any) -> _Compiled:
         compiled = self._compiled.get(dialect.name)
         if compiled is None:
             done = self.statement.compile(dialect=dialect, column_keys=self.column_keys)
-            assert "POSTCOMPILE" not in done.string, "expanding parameters are not prepared"
-            binds = {name: processor for bind, name in done.bind_names.items()
-                     if (processor := bind.type.dialect_impl(dialect).bind_processor(dialect)) is not None}
+            assert "POSTCOMPILE" not in done.string and not done.escaped_bind_names, "not a plain statement"
+            processors = {name: processor for bind, name in done.bind_names.items()
+                          if (processor := bind.type.dialect_impl(dialect).bind_processor(dialect)) is not None}
+            fixed = {name: bind.effective_value for bind, name in done.bind_names.items() if not bind.required}
             columns = getattr(self.statement, "exported_columns", ())
             results = [column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns]
-            compiled = (done, done.string, done.positiontup if dialect.positional else None, binds, results)
+            compiled = _Compiled(done.string, done.positiontup if dialect.positional else None, fixed, processors,
+                                 results if any(results) else None)
             self._compiled[dialect.name] = compiled
         return compiled
 
-    def _parameters(self, compiled: Any, params: Mapping[str, Any]) -> Any:
-        done, _, positions, binds, _ = compiled
-        values = done.construct_params(params)
-        for name, processor in binds.items():
+    @staticmethod
+    def _parameters(compiled: _Compiled, params: Mapping[str, Any]) -> Any:
+        values = {**compiled.fixed, **params} if compiled.fixed else dict(params)  # a missing one: KeyError
+        for name, processor in compiled.processors.items():
             values[name] = processor(values[name])
-        return tuple(values[name] for name in positions) if positions is not None else values
+        return tuple(values[name] for name in compiled.positions) if compiled.positions is not None else values
 
     def rows(self, session: Session, params: Mapping[str, Any] | None = None) -> list[tuple[Any, ...]]:
         """Run it; its rows (none for a statement without a result), values as the columns' types make them."""
         connection = session.connection()
         compiled = self._compile(connection.dialect)
-        rows = _run(connection, compiled[1], self._parameters(compiled, params or {}), many=False)
-        processors = compiled[4]
-        if not rows or not any(processors):
+        rows = _run(connection, compiled.sql, self._parameters(compiled, params or {}), many=False)
+        processors = compiled.results
+        if not rows or processors is None:
             return rows
         return [tuple(value if convert is None else convert(value) for convert, value in zip(processors, row,
                                                                                                  strict=True))
@@ -186,7 +196,7 @@ class Prepared:
         """Run it once per parameter set, in one `executemany`."""
         connection = session.connection()
         compiled = self._compile(connection.dialect)
-        _run(connection, compiled[1], [self._parameters(compiled, one) for one in params], many=True)
+        _run(connection, compiled.sql, [self._parameters(compiled, one) for one in params], many=True)
 
 
 def _run(connection: Any, sql: str, args: Any, *, many: bool) -> list[Any]:
