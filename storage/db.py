@@ -162,7 +162,8 @@ class Prepared:
         compiled = self._compiled.get(dialect.name)
         if compiled is None:
             done = self.statement.compile(dialect=dialect, column_keys=self.column_keys)
-            assert "POSTCOMPILE" not in done.string and not done.escaped_bind_names, "not a plain statement"
+            if "POSTCOMPILE" in done.string or done.escaped_bind_names:  # expanding IN, names needing quotes
+                raise ValueError(f"not a statement Prepared can run: {done.string}")
             processors = {name: processor for bind, name in done.bind_names.items()
                           if (processor := bind.type.dialect_impl(dialect).bind_processor(dialect)) is not None}
             fixed = {name: bind.effective_value for bind, name in done.bind_names.items() if not bind.required}
