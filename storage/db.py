@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple, TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import event
+from sqlalchemy import event, inspect
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.orm import configure_mappers, make_transient_to_detached
 from sqlmodel import Session, create_engine
+
+M = TypeVar("M")
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 DEFAULT_URL = "sqlite:///./idesluss.db"
@@ -104,6 +107,127 @@ def insert_for(session: Session, model: type):  # type: ignore[no-untyped-def]
 
     module = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     return module.insert(model)
+
+
+def as_loaded(session: Session, model: type[M], row: Mapping[str, Any] | Sequence[Any]) -> M:
+    """The `model` instance of a row read (or written) by a Core statement, in `session` as if the ORM had
+    loaded it: persistent, history clean, the same object as any instance of that row already in the session.
+
+    `row` holds every column of the table: by name (a mapping), or in the table's column order (a row of
+    `select(table, …)`; what follows the table's columns is not looked at). The hottest requests (a capture)
+    read and write a handful of rows; building them through the ORM's row loading or a model's validating
+    __init__ cost more than the statements did.
+    """
+    mapper, keys, primary = _mapped(model)
+    values = row if isinstance(row, Mapping) else dict(zip(keys, row, strict=False))
+    found = session.identity_map.get(mapper.identity_key_from_primary_key([values[key] for key in primary]))
+    if found is not None:
+        return found  # type: ignore[no-any-return]
+    instance = mapper.class_manager.new_instance()  # as the ORM makes one: model.__new__, no validation
+    instance.__dict__.update(values)
+    make_transient_to_detached(instance)
+    session.add(instance)
+    return instance  # type: ignore[no-any-return]
+
+
+@lru_cache(maxsize=64)
+def _mapped(model: type) -> tuple[Any, tuple[str, ...], tuple[str, ...]]:
+    """A model's mapper, its attribute names in table column order, the names of its primary key."""
+    configure_mappers()  # the ORM does this before its first query; `as_loaded` may come first (the CLI)
+    mapper = inspect(model)
+    keys = tuple(mapper.get_property_by_column(column).key for column in mapper.local_table.c)
+    primary = tuple(mapper.get_property_by_column(column).key for column in mapper.primary_key)
+    return mapper, keys, primary
+
+
+class _Compiled(NamedTuple):
+    sql: str
+    positions: tuple[str, ...] | None  # the parameters' order, for a positional paramstyle (SQLite's qmark)
+    fixed: dict[str, Any]  # values compiled into the statement (literals)
+    processors: dict[str, Any]  # parameter conversions (SQLite: timestamps to text)
+    results: list[Any] | None  # result conversions per column, None when there are none
+
+
+class Prepared:
+    """A Core statement compiled once per dialect and run on a DBAPI cursor of the session's connection (in its
+    transaction), its parameters and result values converted by the columns' types as SQLAlchemy's own
+    execution converts them (SQLite's text timestamps, booleans as integers).
+
+    For the hottest path only (a capture runs ten statements): SQLAlchemy's per-execution work (the cache key,
+    the execution context, the result's metadata built from the cursor's description) cost more per
+    statement than SQLite took to run it. A driver error is raised as SQLAlchemy raises it (`DBAPIError`
+    with the driver's error as `orig`, a lost connection invalidated: `is_transient` reads both); the
+    engine's cursor events (before/after_cursor_execute) are not fired for these statements.
+    `column_keys`: for an INSERT, the columns given (the others take their defaults).
+    """
+
+    def __init__(self, statement: Any, *, column_keys: Sequence[str] | None = None) -> None:
+        self.statement = statement
+        self.column_keys = list(column_keys) if column_keys is not None else None
+        self._compiled: dict[str, _Compiled] = {}
+
+    def _compile(self, dialect: Any) -> _Compiled:
+        compiled = self._compiled.get(dialect.name)
+        if compiled is None:
+            done = self.statement.compile(dialect=dialect, column_keys=self.column_keys)
+            if "POSTCOMPILE" in done.string or done.escaped_bind_names:  # expanding IN, names needing quotes
+                raise ValueError(f"not a statement Prepared can run: {done.string}")
+            processors = {name: processor for bind, name in done.bind_names.items()
+                          if (processor := bind.type.dialect_impl(dialect).bind_processor(dialect)) is not None}
+            fixed = {name: bind.effective_value for bind, name in done.bind_names.items() if not bind.required}
+            columns = getattr(self.statement, "exported_columns", ())
+            results = [column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns]
+            compiled = _Compiled(done.string, done.positiontup if dialect.positional else None, fixed, processors,
+                                 results if any(results) else None)
+            self._compiled[dialect.name] = compiled
+        return compiled
+
+    @staticmethod
+    def _parameters(compiled: _Compiled, params: Mapping[str, Any]) -> Any:
+        values = {**compiled.fixed, **params} if compiled.fixed else dict(params)  # a missing one: KeyError
+        for name, processor in compiled.processors.items():
+            values[name] = processor(values[name])
+        return tuple(values[name] for name in compiled.positions) if compiled.positions is not None else values
+
+    def rows(self, session: Session, params: Mapping[str, Any] | None = None) -> list[tuple[Any, ...]]:
+        """Run it; its rows (none for a statement without a result), values as the columns' types make them."""
+        connection = session.connection()
+        compiled = self._compile(connection.dialect)
+        rows = _run(connection, compiled.sql, self._parameters(compiled, params or {}), many=False)
+        processors = compiled.results
+        if not rows or processors is None:
+            return rows
+        return [tuple(value if convert is None else convert(value) for convert, value in zip(processors, row,
+                                                                                                 strict=True))
+                for row in rows]
+
+    def run_many(self, session: Session, params: Sequence[Mapping[str, Any]]) -> None:
+        """Run it once per parameter set, in one `executemany`."""
+        connection = session.connection()
+        compiled = self._compile(connection.dialect)
+        _run(connection, compiled.sql, [self._parameters(compiled, one) for one in params], many=True)
+
+
+def _run(connection: Any, sql: str, args: Any, *, many: bool) -> list[Any]:
+    """`sql` on a DBAPI cursor of `connection`, a driver error raised as SQLAlchemy's `Connection` raises it."""
+    from sqlalchemy.exc import DBAPIError
+
+    dialect = connection.dialect
+    cursor = connection.connection.cursor()
+    try:
+        if many:
+            cursor.executemany(sql, args)
+        else:
+            cursor.execute(sql, args)
+        return list(cursor.fetchall()) if cursor.description is not None else []
+    except dialect.loaded_dbapi.Error as error:
+        lost = dialect.is_disconnect(error, connection.connection, cursor)
+        if lost:
+            connection.invalidate(error)
+        raise DBAPIError.instance(sql, args, error, dialect.loaded_dbapi.Error, connection_invalidated=lost,
+                                  dialect=dialect) from error
+    finally:
+        cursor.close()
 
 
 @lru_cache(maxsize=65_536)

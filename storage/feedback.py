@@ -10,12 +10,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
-from typing import Any
 
 from sqlalchemy import or_, update
 from sqlmodel import Session, col, select
 
-from storage.db import insert_for
+from storage.db import Prepared, as_loaded, insert_for
 from storage.models import (
     FeedbackQuestion,
     FeedbackStep,
@@ -107,36 +106,42 @@ def owner_candidates(session: Session, org_id: int, *, author_id: int, unit: str
     params = {"org": org_id, "author": author_id, "unit": unit_key(unit) if unit else None, "group": group_id}
     seen: set[tuple[int, int]] = set()
     found: list[tuple[int, Person]] = []
-    for candidate, why in session.execute(statement, params).all():
-        if (why, candidate.id) not in seen:
-            seen.add((why, candidate.id))
-            found.append((why, candidate))
+    why_at = len(Person.__table__.c)  # type: ignore[attr-defined]
+    for row in statement.rows(session, params):
+        why, person_id = row[why_at], row[0]
+        if (why, person_id) not in seen:
+            seen.add((why, person_id))
+            found.append((why, as_loaded(session, Person, row)))
     return found
 
 
 @lru_cache(maxsize=4)
-def _owner_candidates_sql(by_unit: bool, by_group: bool) -> Any:
-    """Built once per shape (with or without a unit, a nudge's group): building it costs more than running it."""
+def _owner_candidates_sql(by_unit: bool, by_group: bool) -> Prepared:
+    """Compiled once per shape (with or without a unit, a nudge's group): building it costs more than running it.
+    The people's columns, then why and ord: its rows become people through `as_loaded`."""
     from sqlalchemy import bindparam, literal, literal_column, union_all
 
+    # Tables, not models, throughout: a statement naming a model runs through the ORM's execution path.
+    people, coaches, groups, members, roles = (model.__table__ for model in (  # type: ignore[attr-defined]
+        Person, UnitCoach, PilotGroup, GroupMember, Role))
     org, author = bindparam("org"), bindparam("author")
     branches = []
     if by_unit:
-        branches.append(select(Person, literal(UNIT).label("why"), literal(0).label("ord"))
-                        .join(UnitCoach, col(UnitCoach.person_id) == Person.id)
-                        .where(UnitCoach.org_id == org, UnitCoach.unit_key == bindparam("unit")))
+        branches.append(select(people, literal(UNIT).label("why"), literal(0).label("ord"))
+                        .join(coaches, coaches.c.person_id == people.c.id)
+                        .where(coaches.c.org_id == org, coaches.c.unit_key == bindparam("unit")))
     if by_group:
-        branches.append(select(Person, literal(NUDGE_GROUP).label("why"), literal(0).label("ord"))
-                        .join(PilotGroup, col(PilotGroup.coach_id) == Person.id)
-                        .where(PilotGroup.id == bindparam("group")))
-    branches.append(select(Person, literal(AUTHORS_GROUP).label("why"), col(PilotGroup.id).label("ord"))
-                    .join(PilotGroup, col(PilotGroup.coach_id) == Person.id)
-                    .join(GroupMember, col(GroupMember.group_id) == PilotGroup.id)
-                    .where(GroupMember.person_id == author, PilotGroup.org_id == org))
-    branches.append(select(Person, literal(ANY_COACH).label("why"), col(Person.id).label("ord"))
-                    .join(Role, col(Role.person_id) == Person.id).where(Role.role == "coach", Role.org_id == org))
-    statement = union_all(*branches).order_by(literal_column("why"), literal_column("ord"))
-    return select(Person, literal_column("why")).from_statement(statement)
+        branches.append(select(people, literal(NUDGE_GROUP).label("why"), literal(0).label("ord"))
+                        .join(groups, groups.c.coach_id == people.c.id)
+                        .where(groups.c.id == bindparam("group")))
+    branches.append(select(people, literal(AUTHORS_GROUP).label("why"), groups.c.id.label("ord"))
+                    .join(groups, groups.c.coach_id == people.c.id)
+                    .join(members, members.c.group_id == groups.c.id)
+                    .where(members.c.person_id == author, groups.c.org_id == org))
+    branches.append(select(people, literal(ANY_COACH).label("why"), people.c.id.label("ord"))
+                    .join(roles, roles.c.person_id == people.c.id)
+                    .where(roles.c.role == "coach", roles.c.org_id == org))
+    return Prepared(union_all(*branches).order_by(literal_column("why"), literal_column("ord")))
 
 
 def next_in_turn(session: Session, org: Organisation, candidates: Sequence[Person]) -> Person | None:

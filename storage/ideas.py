@@ -12,10 +12,9 @@ from datetime import date, datetime
 
 from sqlalchemy import bindparam, func, text
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session, col, select
 
-from storage.db import insert_for
+from storage.db import Prepared, as_loaded, insert_for
 from storage.exports import ExportRow, export_ideas  # noqa: F401 - the export's old home, kept importable
 from storage.models import (
     Comment,
@@ -63,11 +62,16 @@ def _lock_org(session: Session, org_id: int) -> Organisation:
     return org
 
 
-# Built once: a capture is the hottest write, and building an ORM statement per call costs more than running it.
-_NEXT_NUMBER = text("UPDATE organisation SET next_idea_number = next_idea_number + 1 WHERE id = :org "
-                    "RETURNING next_idea_number")
-_INSERT_IDEA = Idea.__table__.insert().returning(Idea.__table__.c.id)  # type: ignore[attr-defined]
-_INSERT_STAGE_CHANGE = StageChange.__table__.insert()  # type: ignore[attr-defined]
+# Compiled once (`Prepared`): a capture is the hottest write, and building an ORM statement, or SQLAlchemy's
+# per-execution work, costs more than running it (bench/core_bench.py).
+_NEXT_NUMBER = Prepared(text("UPDATE organisation SET next_idea_number = next_idea_number + 1 WHERE id = :org "
+                             "RETURNING next_idea_number"))
+_IDEAS = Idea.__table__  # type: ignore[attr-defined]
+_LATER = ("id", "first_feedback_at", "withdrawn_at")  # the key, and what happens to an idea after its capture
+_INSERT_IDEA = Prepared(_IDEAS.insert().returning(_IDEAS.c.id),
+                        column_keys=[column.key for column in _IDEAS.c if column.key not in _LATER])
+_INSERT_STAGE_CHANGE = Prepared(StageChange.__table__.insert(), column_keys=[  # type: ignore[attr-defined]
+    "idea_id", "actor_id", "from_stage", "to_stage", "comment", "actor_role", "created_at"])
 
 
 def capture_idea(session: Session, org: Organisation, author: Person, new: NewIdea, *, now: datetime,
@@ -86,7 +90,7 @@ def capture_idea(session: Session, org: Organisation, author: Person, new: NewId
             return existing, False
     if decide is not None:  # what the caller decides about a new idea (its promise, its coach), before it is written
         decide(new)
-    number = session.execute(_NEXT_NUMBER, {"org": org.id}).scalar_one() - 1
+    number = _NEXT_NUMBER.rows(session, {"org": org.id})[0][0] - 1
     values = dict(
         org_id=org.id, number=number, title=clean_text(new.title), text=clean_text(new.text),
         problem=clean_text(new.problem) or None, benefit=clean_text(new.benefit) or None,
@@ -98,12 +102,11 @@ def capture_idea(session: Session, org: Organisation, author: Person, new: NewId
     )
     # A Core INSERT, then the row handed to the session as loaded: the ORM's unit of work would cost a
     # capture more than the INSERT itself.
-    idea = Idea(id=session.execute(_INSERT_IDEA, values).scalar_one(), **values)
-    make_transient_to_detached(idea)
-    session.add(idea)
-    session.execute(_INSERT_STAGE_CHANGE, {"idea_id": idea.id, "actor_id": author.id, "from_stage": None,
-                                           "to_stage": "new", "comment": None, "actor_role": "employee",
-                                           "created_at": now})
+    idea = as_loaded(session, Idea, {"id": _INSERT_IDEA.rows(session, values)[0][0],
+                                     "first_feedback_at": None, "withdrawn_at": None, **values})
+    _INSERT_STAGE_CHANGE.rows(session, {"idea_id": idea.id, "actor_id": author.id, "from_stage": None,
+                                        "to_stage": "new", "comment": None, "actor_role": "employee",
+                                        "created_at": now})
     index_similar(session, idea, new=True)
     return idea, True
 

@@ -8,12 +8,11 @@ import re
 from collections.abc import Iterable
 from datetime import datetime
 from functools import lru_cache
-from typing import Any
 
 from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
-from storage.db import insert_for
+from storage.db import Prepared, as_loaded, insert_for
 from storage.models import Idea, Organisation, OrgConnection, OrgPartner, Person, Role
 
 SLACK_TEAM, SLACK_ENTERPRISE, TEAMS_TENANT = "slack_team", "slack_enterprise", "teams_tenant"
@@ -95,31 +94,33 @@ def resolve_org(session: Session, candidates: Iterable[tuple[str, str | None]], 
     params: dict[str, object] = {"default": default_key}
     for n, (kind, ext) in enumerate(wanted):
         params[f"kind{n}"], params[f"ext{n}"] = kind, ext
-    rows = session.execute(statement, params).all()
-    connected = [(org, kind, ext) for org, kind, ext, _ in rows if kind is not None]
+    rows = statement.rows(session, params)
+    n = len(Organisation.__table__.c)  # type: ignore[attr-defined]
+    connected = [row for row in rows if row[n] is not None]  # the organisation's columns, kind, external_id
     if connected:
-        connected.sort(key=lambda row: order.get((row[1], row[2]), len(order)))
-        return connected[0][0], True
+        connected.sort(key=lambda row: order.get((row[n], row[n + 1]), len(order)))
+        return as_loaded(session, Organisation, connected[0]), True
     if not rows:  # the default organisation is not created yet: is anything connected at all?
         return None, any_connection(session)
-    default, _, _, anything = rows[0]
-    return (None, True) if anything else (default, False)
+    return (None, True) if rows[0][n + 2] else (as_loaded(session, Organisation, rows[0]), False)
 
 
 @lru_cache(maxsize=8)
-def _resolve_sql(n_candidates: int) -> Any:
-    from sqlalchemy import bindparam, literal_column, null, true, union_all
+def _resolve_sql(n_candidates: int) -> Prepared:
+    """Compiled once per number of candidates; tables, not models (a statement naming a model runs through the
+    ORM's execution path), its rows made the organisation by `as_loaded`."""
+    from sqlalchemy import bindparam, null, true, union_all
 
-    anything = select(OrgConnection.id).exists().label("anything")
-    branches = [select(Organisation, null().label("kind"), null().label("external_id"), anything)
-                .where(Organisation.key == bindparam("default"))]
+    orgs, links = Organisation.__table__, OrgConnection.__table__  # type: ignore[attr-defined]
+    anything = select(links.c.id).exists().label("anything")
+    branches = [select(orgs, null().label("kind"), null().label("external_id"), anything)
+                .where(orgs.c.key == bindparam("default"))]
     if n_candidates:
-        matches = or_(*[(OrgConnection.kind == bindparam(f"kind{n}"))
-                        & (OrgConnection.external_id == bindparam(f"ext{n}")) for n in range(n_candidates)])
-        branches.append(select(Organisation, OrgConnection.kind, OrgConnection.external_id, true().label("anything"))
-                        .join(OrgConnection, col(OrgConnection.org_id) == Organisation.id).where(matches))
-    return select(Organisation, literal_column("kind"), literal_column("external_id"),
-                  literal_column("anything")).from_statement(union_all(*branches))
+        matches = or_(*[(links.c.kind == bindparam(f"kind{n}")) & (links.c.external_id == bindparam(f"ext{n}"))
+                        for n in range(n_candidates)])
+        branches.append(select(orgs, links.c.kind, links.c.external_id, true().label("anything"))
+                        .join(links, links.c.org_id == orgs.c.id).where(matches))
+    return Prepared(union_all(*branches))
 
 
 def connected_org(session: Session, kind: str, external_id: str | None) -> Organisation | None:

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import bindparam, func
 from sqlmodel import Session, col, select
 
-from storage.db import insert_for
+from storage.db import Prepared, as_loaded, insert_for
 from storage.guided import note_guided
 from storage.models import GuidedCapture, Organisation, Person, Role
 
@@ -36,31 +36,38 @@ def _insert_ignore(session: Session, row: Organisation | Person) -> None:
     session.execute(insert_for(session, type(row)).values(**values).on_conflict_do_nothing())
 
 
-# Built once: every request looks up its organisation and its person, and building an ORM statement costs more
-# than running it (bench/core_bench.py).
-_ORG_BY_KEY = select(Organisation).where(Organisation.key == bindparam("key"))
+# Compiled once (`Prepared`), their rows made instances by `as_loaded`: every request looks up its organisation
+# and its person, and building an ORM statement, or loading its rows through the ORM, costs more than running it
+# (bench/core_bench.py).
+_ORGS, _PEOPLE, _GUIDED = Organisation.__table__, Person.__table__, GuidedCapture.__table__  # type: ignore[attr-defined]
+_ORG_BY_KEY = Prepared(select(_ORGS).where(_ORGS.c.key == bindparam("key")))
 # The person with their unfinished guided capture, if any: every command asks for both (storage/guided.py).
-_PERSON = (select(Person, GuidedCapture).outerjoin(GuidedCapture, col(GuidedCapture.person_id) == Person.id)
-           .where(Person.platform == bindparam("platform"), Person.user_id == bindparam("user")))
+_PERSON = Prepared(select(_PEOPLE, *_GUIDED.c).outerjoin(_GUIDED, _GUIDED.c.person_id == _PEOPLE.c.id)
+                   .where(_PEOPLE.c.platform == bindparam("platform"), _PEOPLE.c.user_id == bindparam("user")))
 
 
 def get_or_create_org(session: Session, key: str, name: str | None = None, *, now: datetime) -> Organisation:
     org = find_org(session, key)
     if org is None:
         _insert_ignore(session, Organisation(key=key, name=name or key, created_at=now))
-        org = session.execute(_ORG_BY_KEY, {"key": key}).scalars().one()
+        org = find_org(session, key)
+        assert org is not None
     return org
 
 
 def find_org(session: Session, key: str) -> Organisation | None:
-    return session.execute(_ORG_BY_KEY, {"key": key}).scalars().first()
+    rows = _ORG_BY_KEY.rows(session, {"key": key})
+    return as_loaded(session, Organisation, rows[0]) if rows else None
 
 
 def get_person(session: Session, platform: str, user_id: str) -> Person | None:
-    row = session.execute(_PERSON, {"platform": platform, "user": user_id}).first()
-    if row is None:
+    rows = _PERSON.rows(session, {"platform": platform, "user": user_id})
+    if not rows:
         return None
-    person, guided = row
+    row = rows[0]
+    person = as_loaded(session, Person, row)
+    guided_row = row[len(_PEOPLE.c):]  # person_id first: None when there is no guided capture
+    guided = as_loaded(session, GuidedCapture, guided_row) if guided_row[0] is not None else None
     note_guided(session, person.id, guided)
     return person
 

@@ -15,9 +15,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from sqlalchemy import TextClause, text
+from sqlalchemy import text
 from sqlmodel import Session
 
+from storage.db import Prepared
 from storage.models import Idea
 from storage.swedish import similarity, similarity_keys
 from storage.text import nfc
@@ -62,7 +63,7 @@ def index_similar(session: Session, idea: Idea, *, new: bool = False) -> None:
     keys = similarity_keys(idea.title)
     if keys:
         total = sum(keys.values())
-        session.execute(_INDEX, [{"org": idea.org_id, "key": key, "id": idea.id, "total": total} for key in keys])
+        _INDEX.run_many(session, [{"org": idea.org_id, "key": key, "id": idea.id, "total": total} for key in keys])
 
 
 def index_similar_many(session: Session, rows: Iterable[tuple[int, int, str]]) -> None:
@@ -70,11 +71,11 @@ def index_similar_many(session: Session, rows: Iterable[tuple[int, int, str]]) -
     values = [{"org": org, "key": key, "id": idea_id, "total": sum(keys.values())}
               for idea_id, org, keys in ((i, o, similarity_keys(t)) for i, o, t in rows) for key in keys]
     for start in range(0, len(values), 20000):
-        session.execute(_INDEX, values[start:start + 20000])
+        _INDEX.run_many(session, values[start:start + 20000])
 
 
 _UNINDEX = text("DELETE FROM idea_key WHERE idea_id = :id")
-_INDEX = text("INSERT INTO idea_key (org_id, key, idea_id, total) VALUES (:org, :key, :id, :total)")
+_INDEX = Prepared(text("INSERT INTO idea_key (org_id, key, idea_id, total) VALUES (:org, :key, :id, :total)"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,12 +102,12 @@ def similar_hints(session: Session, org_id: int, title: str, *, limit: int = 3,
     if not keys:
         return []
     dialect = session.get_bind().dialect.name
-    rows = session.execute(_candidates_sql(dialect, len(keys)), {
+    rows = _candidates_sql(dialect, len(keys)).rows(session, {
         "org": org_id, "exclude": exclude_id or -1, "per_key": PER_KEY, "rescored": RESCORED,
         "wanted": sum(wanted.values()),
         **{f"k{i}": k for i, k in enumerate(keys)},
         **{f"w{i}": wanted[k] for i, k in enumerate(keys)},
-    }).all()
+    })
     scored = [(similarity(wanted, similarity_keys(row_title)), SimilarIdea(idea_id, number, row_title, stage))
               for idea_id, row_title, number, stage in rows]
     scored = [(score, hint) for score, hint in scored if score >= SIMILAR_THRESHOLD]
@@ -115,7 +116,7 @@ def similar_hints(session: Session, org_id: int, title: str, *, limit: int = 3,
 
 
 @lru_cache(maxsize=64)
-def _candidates_sql(dialect: str, n_keys: int) -> TextClause:
+def _candidates_sql(dialect: str, n_keys: int) -> Prepared:
     """One statement: the newest `per_key` ideas of each key, best first by the Dice of the keys asked for.
 
     The index keeps each idea's total key weight, so a long idea sharing one key ranks below a short one
@@ -126,12 +127,12 @@ def _candidates_sql(dialect: str, n_keys: int) -> TextClause:
     per_key = (f"SELECT id, total, w FROM (SELECT idea_id AS id, total, {cast} AS w FROM idea_key "
                "WHERE org_id = :org AND key = :k{i} ORDER BY idea_id DESC LIMIT :per_key) AS k{i}")
     union = " UNION ALL ".join(per_key.format(i=i) for i in range(n_keys))
-    return text(
+    return Prepared(text(
         "SELECT idea.id, idea.title, idea.number, idea.stage FROM (SELECT id, sum(w) / (:wanted + max(total)) AS dice "
         f"FROM ({union}) AS matches GROUP BY id) AS c "
         "JOIN idea ON idea.id = c.id WHERE idea.withdrawn_at IS NULL AND idea.id != :exclude "
         "ORDER BY c.dice DESC, c.id DESC LIMIT :rescored"
-    )
+    ))
 
 
 # Relevance is ranked among the newest matches only: ranking every match of a common word costs time in

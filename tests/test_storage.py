@@ -94,3 +94,48 @@ def test_many_messages_for_a_paused_workspace_are_kept_paused_like_one(db):
     with db.session() as session:
         states = {row.key: row.state for row in session.exec(select(outbox.OutboxMessage)).all()}
     assert states == {"k0": outbox.PAUSED, "k1": outbox.PENDING, "k2": outbox.PENDING}
+
+
+def test_rows_of_the_capture_path_read_back_as_the_orm_reads_them(core, db):
+    """The capture's statements run through `Prepared` and become instances through `as_loaded`: every column,
+    timestamps and booleans included, must come back as the ORM's own loading gives them."""
+    from storage.models import Organisation, Person, StageChange
+    from storage.people import find_org, get_person
+
+    reply = core.handle_command(Actor("shell", "anna"), "Cykelställ vid stationen")
+    with db.session() as session:
+        fast = (find_org(session, "local"), get_person(session, "shell", "anna"))
+        fast_rows = [instance.model_dump() for instance in fast]
+    with db.session() as session:
+        orm = (session.exec(select(Organisation).where(Organisation.key == "local")).one(),
+               session.exec(select(Person).where(Person.user_id == "anna")).one())
+        assert fast_rows == [instance.model_dump() for instance in orm]
+        idea = session.exec(select(Idea).where(Idea.number == reply.idea_number)).one()
+        assert idea.created_at == START and idea.anonymous is False and idea.feedback_due is not None
+        change = session.exec(select(StageChange).where(StageChange.idea_id == idea.id)).one()
+        assert (change.to_stage, change.actor_role, change.created_at) == ("new", "employee", START)
+
+
+def test_as_loaded_gives_the_instance_the_session_holds_already(core, db):
+    from storage.models import Person
+    from storage.people import get_person
+
+    core.handle_command(Actor("shell", "anna"), "Cykelställ vid stationen")
+    with db.session() as session:
+        held = session.exec(select(Person).where(Person.user_id == "anna")).one()
+        held.display_name = "Anna A"  # a change not yet flushed stays on the one instance
+        assert get_person(session, "shell", "anna") is held
+        assert held.display_name == "Anna A"
+
+
+def test_a_prepared_statement_raises_driver_errors_as_sqlalchemy_does(core, db):
+    """`is_transient` and the callers' `except IntegrityError` read SQLAlchemy's exceptions, not the driver's."""
+    from sqlalchemy.exc import IntegrityError
+
+    from storage.ideas import _INSERT_STAGE_CHANGE
+
+    with pytest.raises(IntegrityError) as raised, db.session() as session:  # idea_id is NOT NULL
+        _INSERT_STAGE_CHANGE.rows(session, {"idea_id": None, "actor_id": None, "from_stage": None, "to_stage": "new",
+                                            "comment": None, "actor_role": None, "created_at": START})
+    assert raised.value.orig is not None and not raised.value.connection_invalidated
+    assert core.handle_command(Actor("shell", "anna"), "Idén efter felet").idea_number == 1
