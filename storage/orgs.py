@@ -227,6 +227,11 @@ def partner_ids(session: Session, org_id: int) -> set[int]:
     return {b if a == org_id else a for a, b in rows}
 
 
+def partner_pairs(session: Session) -> set[tuple[int, int]]:
+    """Every partnership, as (lower id, higher id)."""
+    return {(a, b) for a, b in session.exec(select(OrgPartner.org_id, OrgPartner.partner_id)).all()}
+
+
 def are_partners(session: Session, a_id: int, b_id: int) -> bool:
     low, high = _pair(a_id, b_id)
     return session.exec(select(OrgPartner.id).where(OrgPartner.org_id == low, OrgPartner.partner_id == high)

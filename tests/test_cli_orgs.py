@@ -90,7 +90,13 @@ def test_a_role_in_a_partner_needs_the_partnership(idesluss, db):
     assert "not a partner of 'aneby'" in refused and "orgs partner tranas aneby" in refused
     assert "coach in aneby" in granted
     listed = idesluss("roles", "list")
-    assert "slack:UCECILIA\tcoach\torg aneby" in listed and "slack:UCECILIA\tcoach\torg tranas" in listed
+    assert "slack:UCECILIA\tcoach\torg aneby\n" in listed and "slack:UCECILIA\tcoach\torg tranas\n" in listed
+    idesluss("orgs", "unpartner", "tranas", "aneby")
+    lapsed = idesluss("roles", "list")
+    assert "slack:UCECILIA\tcoach\torg aneby\tcounts for nothing: not a partner" in lapsed
+    assert "slack:UCECILIA\tcoach\torg tranas\n" in lapsed  # her own organisation's role is not touched
+    idesluss("orgs", "partner", "tranas", "aneby")
+    assert "slack:UCECILIA\tcoach\torg aneby\n" in idesluss("roles", "list")
     idesluss("roles", "revoke", "slack:UCECILIA", "coach", "--org", "aneby")
     with db.session() as session:
         assert len(session.exec(select(Role)).all()) == 1

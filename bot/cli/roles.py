@@ -109,11 +109,17 @@ def roles_revoke(person: str, role: str, group: GroupOption = None, org: OrgOpti
 def roles_list() -> None:
     """Everyone with a role."""
     from storage.groups import all_groups
+    from storage.orgs import partner_pairs
     from storage.people import list_roles
 
     db = common.database()
     with db.session() as session:
         groups = {g.id: g.name for g in all_groups(session)}
+        pairs = partner_pairs(session)
         for who, role, org in list_roles(session):
             scope = f"\tgroup {groups[role.group_id]}" if role.group_id in groups else ""
-            typer.echo(f"{who.ref}\t{role.role}{scope}\torg {org.key}")
+            # A role in another organisation counts only while the two are partners (it is kept, so that
+            # partnering again restores it): say so rather than list it as if it worked.
+            lapsed = (who.org_id != org.id and tuple(sorted((who.org_id, org.id))) not in pairs)
+            typer.echo(f"{who.ref}\t{role.role}{scope}\torg {org.key}"
+                       + ("\tcounts for nothing: not a partner of the person's organisation" if lapsed else ""))
