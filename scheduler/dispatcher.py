@@ -31,7 +31,7 @@ import os
 import random
 import socket
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Generic, TypeVar
@@ -127,6 +127,17 @@ class Batched(Generic[T, R]):
                         future.set_result(result)
         finally:
             self.writing = None
+
+
+class Places:
+    """Where claimed rows wait to be sent: `concurrency` places for the sends (the rate slot, the request), and as
+    many in line before them, where a row's `attempted_at` is stamped (`Batched`). The stamps' transaction runs
+    while the rows ahead are sent, not in a send's place; at most 2 × `concurrency` rows are stamped and not yet
+    answered."""
+
+    def __init__(self, concurrency: int) -> None:
+        self.in_line = asyncio.Semaphore(concurrency)
+        self.sending = asyncio.Semaphore(concurrency)
 
 
 @dataclass(slots=True)
@@ -374,18 +385,33 @@ class Dispatcher:
 
     # -- sending --------------------------------------------------------------------------------------------
 
-    async def deliver(self, row: OutboxMessage, gate: asyncio.Semaphore | None = None) -> str:
-        """Send one claimed row (waiting for its rate slot, in one of `gate`'s places) and record the result.
-        Returns the new state. The place is given up as soon as the platform accepted the message: marking it
-        sent is written together with other sends' (`Batched`), and needs no place."""
-        async with gate or contextlib.nullcontext():
-            outcome = await self._send(row)
+    async def deliver(self, row: OutboxMessage, places: Places | None = None) -> str:
+        """Send one claimed row (waiting for a place and its rate slot) and record the result. Returns the new
+        state. The place is given up as soon as the platform accepted the message: marking it sent is written
+        together with other sends' (`Batched`), and needs no place."""
+        outcome = await self._send(row, places or Places(1))
         if isinstance(outcome, str):
             return outcome
         await self._completions((row, outcome))
         return outbox.SENT
 
-    async def _send(self, row: OutboxMessage) -> Delivery | str:
+    @contextlib.asynccontextmanager
+    async def _place(self, row_id: int, places: Places) -> AsyncIterator[bool]:
+        """A send's place, the row's `attempted_at` stamped while it waited in line for it. False: the row is no
+        longer this worker's (taken over after its heartbeat lapsed, or its workspace paused meanwhile)."""
+        async with places.in_line:
+            ours = await self._attempts(row_id)
+            if ours:
+                await places.sending.acquire()
+        if not ours:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            places.sending.release()
+
+    async def _send(self, row: OutboxMessage, places: Places) -> Delivery | str:
         """The send (what the platform accepted), or the state a failure left the row in (recorded)."""
         sender = self.senders.get(row.platform)
         try:
@@ -397,26 +423,26 @@ class Dispatcher:
                 if paused > HOLD_PAUSE_SECONDS:
                     await self._write(outbox.release, row.id, due_at=self.clock.now() + timedelta(seconds=paused))
                     return outbox.PENDING
-                # Stamped as the row takes its rate slot (at most `concurrency` rows wait for one), not between
+                # Stamped before the row takes its rate slot (at most `concurrency` rows wait for one), not between
                 # the slot and the send: a database write there would bunch the sends and cross the limit.
-                if not await self._attempts(row.id or 0):
-                    return TAKEN  # taken over (this worker's heartbeat lapsed) or paused meanwhile: not ours
-                reservation = self.limiter.reserve(message)
-                await self.clock.sleep(reservation.wait)
-                while (late := self.limiter.window_wait(message)) > 0:
-                    await self.clock.sleep(late)
-                if self.limiter.paused_for(message) > 0:
-                    await self._write(outbox.unattempt, row.id, self.worker)
-                    continue  # a 429 arrived while this send waited for its slot: wait for the pause
-                self.limiter.sending(message, reservation)
-                try:
-                    delivery = await sender.send(message)
-                    self.limiter.succeeded(message, reservation)
-                    break
-                except RateLimited as exc:
-                    log.info("outbox: %s rate limited, pausing %.1f s", row.platform, exc.retry_after)
-                    self.limiter.pause(message, exc.retry_after, reservation)
-                    await self._write(outbox.unattempt, row.id, self.worker)
+                async with self._place(row.id or 0, places) as ours:
+                    if not ours:
+                        return TAKEN  # taken over (this worker's heartbeat lapsed) or paused meanwhile: not ours
+                    reservation = self.limiter.reserve(message)
+                    await self.clock.sleep(reservation.wait)
+                    while (late := self.limiter.window_wait(message)) > 0:
+                        await self.clock.sleep(late)
+                    if self.limiter.paused_for(message) <= 0:  # else a 429 came while this send waited for its slot
+                        self.limiter.sending(message, reservation)
+                        try:
+                            delivery = await sender.send(message)
+                            self.limiter.succeeded(message, reservation)
+                            return delivery
+                        except RateLimited as exc:
+                            log.info("outbox: %s rate limited, pausing %.1f s", row.platform, exc.retry_after)
+                            self.limiter.pause(message, exc.retry_after, reservation)
+                # Refused, or held back by a pause, before the platform took it: untried again, then the pause.
+                await self._write(outbox.unattempt, row.id, self.worker)
         except PermanentDeliveryError as exc:
             log.warning("outbox message %s is dead: %s", row.key, exc)
             await self._write(outbox.mark_failed, row.id, error=str(exc), retry_at=self.clock.now(), dead=True)
@@ -429,7 +455,6 @@ class Dispatcher:
             await self._write(outbox.mark_failed, row.id, error=f"{type(exc).__name__}: {exc}",
                               retry_at=self.clock.now() + timedelta(seconds=backoff(row.attempts + 1)), dead=dead)
             return outbox.DEAD if dead else outbox.FAILED
-        return delivery
 
     async def _unknown(self, row: OutboxMessage, exc: OutcomeUnknown) -> str:
         """The request left and no answer came: the message may have arrived. Retried once, never more, so a
@@ -497,16 +522,16 @@ class Dispatcher:
         """One claim round, and its sends to the end."""
         result = DispatchResult()
         rows = await asyncio.to_thread(self.claim, now)
-        gate = asyncio.Semaphore(self.concurrency)
-        for state in await asyncio.gather(*(self._one(gate, r) for r in interleaved(rows))):
+        places = Places(self.concurrency)
+        for state in await asyncio.gather(*(self._one(places, r) for r in interleaved(rows))):
             result.add(state)
         await asyncio.to_thread(self._finish, False)
         await self._close_senders()
         return result
 
-    async def _one(self, gate: asyncio.Semaphore, row: OutboxMessage) -> str:
+    async def _one(self, places: Places, row: OutboxMessage) -> str:
         try:
-            return await self.deliver(row, gate)
+            return await self.deliver(row, places)
         finally:
             key = (row.platform, row.workspace if row.platform not in LOCAL_PLATFORMS else None)
             self._inflight.get(key, set()).discard(row.id or 0)
@@ -522,7 +547,7 @@ class Dispatcher:
 
     async def _loop(self, *, stop: threading.Event | None, max_wait: float) -> DispatchResult:
         total = DispatchResult()
-        gate = asyncio.Semaphore(self.concurrency)
+        places = Places(self.concurrency)
         tasks: set[asyncio.Task[str]] = set()
         finished: list[asyncio.Task[str]] = []
         all_done = asyncio.Event()
@@ -548,7 +573,7 @@ class Dispatcher:
                 rows = await asyncio.to_thread(self._refill, now, scan=first)
                 first = False
                 for row in interleaved(rows):
-                    task = asyncio.ensure_future(self._one(gate, row))
+                    task = asyncio.ensure_future(self._one(places, row))
                     tasks.add(task)
                     task.add_done_callback(done)
                 if mono - self._last_save >= SAVE_EVERY_SECONDS:
