@@ -118,6 +118,7 @@ def main() -> None:
     args = parser.parse_args()
     db = Database(args.database_url)
     db.upgrade()
+    load_before = os.getloadavg()
     floor = args.per_workspace / args.limit
     total = args.workspaces * args.per_workspace
     rows = []
@@ -135,11 +136,12 @@ def main() -> None:
                                  args.workspaces, args.per_workspace, args.timeout)
                 rows.append((processes, learnt, result))
     db.dispose()
+    load = "/".join(f"{x:.2f}" for x in load_before), "/".join(f"{x:.2f}" for x in os.getloadavg())
     print(f"{total:,} messages to {args.workspaces} workspaces ({args.per_workspace} each), stand-in limit "
           f"{args.limit}/s per workspace (sliding 1 s window), PostgreSQL, default configuration")
     print(f"Floor: {floor:g} s (the busiest workspace's {args.per_workspace} / {args.limit}). Same-run baseline: one "
           f"dispatcher, the same messages, a stand-in without limits: {baseline['time']:.1f} s "
-          f"({total / baseline['time']:.0f} messages/s)")
+          f"({total / baseline['time']:.0f} messages/s). Load average (1/5/15 min) {load[0]} before, {load[1]} after")
     print("| dispatcher processes | run | time | vs floor | vs baseline | 429s | lost | twice | busiest second |")
     print("|---|---|---|---|---|---|---|---|---|")
     for processes, learnt, r in rows:

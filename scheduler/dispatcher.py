@@ -22,6 +22,8 @@ partition with nothing left is given up, its learnt rates saved, for whoever has
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import itertools
 import json
 import logging
 import math
@@ -29,10 +31,10 @@ import os
 import random
 import socket
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from bot.config import Settings
 from bot.core.clock import Clock
@@ -62,6 +64,7 @@ SAVE_EVERY_SECONDS = 2.0  # learnt rates are written this often while a drain ru
 SCAN_EVERY_SECONDS = 0.5  # how often the partitions with work are counted
 POLL_SECONDS = 0.1  # the loop's pace while sends are in flight
 IDLE_POLL_SECONDS = 0.5  # a running dispatcher with nothing to do looks again this often
+GATHER_SECONDS = 0.002  # the stamps (and the completions) of sends this close together are one transaction
 TAKEN = "taken"  # a row this worker claimed but another took over before the send (never sent here)
 LOCAL_PLATFORMS = frozenset({"shell"})  # printed where the dispatcher runs: no partitions, no heartbeat
 
@@ -71,9 +74,70 @@ def backoff(attempt: int, *, base: float = 5.0, cap: float = 3600.0) -> float:
     return random.uniform(base / 2, min(cap, base * 2 ** max(0, attempt - 1)))
 
 
+def interleaved(rows: list[OutboxMessage]) -> list[OutboxMessage]:
+    """The rows in turns, one partition's after another's: the `concurrency` places (where a row waits for its
+    rate slot) go to many workspaces at once, not to one workspace's rows waiting for its slots in a row."""
+    by_partition: dict[tuple[str, str | None], list[OutboxMessage]] = {}
+    for row in rows:
+        by_partition.setdefault((row.platform, row.workspace), []).append(row)
+    turns = itertools.zip_longest(*by_partition.values())
+    return [row for turn in turns for row in turn if row is not None]
+
+
 def partition_lease(partition: outbox.Partition) -> str:
     platform, workspace = partition
     return f"{PARTITION_PREFIX}{platform}:{workspace or '-'}"
+
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+class Batched(Generic[T, R]):
+    """Writes of many concurrent sends gathered into one transaction: whatever is asked within `GATHER_SECONDS`,
+    and then whatever is asked while a write runs, goes into the next `write` (in a thread, items in, one result
+    per item out). A busy dispatcher writes hundreds of rows in one commit; a single send waits a few ms."""
+
+    def __init__(self, write: Callable[[list[T]], Sequence[R]]) -> None:
+        self.write = write
+        self.waiting: list[tuple[T, asyncio.Future[R]]] = []
+        self.writing: asyncio.Task[None] | None = None
+
+    async def __call__(self, item: T) -> R:
+        future: asyncio.Future[R] = asyncio.get_running_loop().create_future()
+        self.waiting.append((item, future))
+        if self.writing is None:
+            self.writing = asyncio.ensure_future(self._write_all())
+        return await future
+
+    async def _write_all(self) -> None:
+        try:
+            await asyncio.sleep(GATHER_SECONDS)
+            while self.waiting:
+                batch, self.waiting = self.waiting, []
+                try:
+                    results = await asyncio.to_thread(self.write, [item for item, _ in batch])
+                except Exception as exc:
+                    for _, future in batch:
+                        if not future.done():
+                            future.set_exception(exc)
+                    continue
+                for (_, future), result in zip(batch, results, strict=True):
+                    if not future.done():
+                        future.set_result(result)
+        finally:
+            self.writing = None
+
+
+class Places:
+    """Where claimed rows wait to be sent: `concurrency` places for the sends (the rate slot, the request), and as
+    many in line before them, where a row's `attempted_at` is stamped (`Batched`). The stamps' transaction runs
+    while the rows ahead are sent, not in a send's place; at most 2 × `concurrency` rows are stamped and not yet
+    answered."""
+
+    def __init__(self, concurrency: int) -> None:
+        self.in_line = asyncio.Semaphore(concurrency)
+        self.sending = asyncio.Semaphore(concurrency)
 
 
 @dataclass(slots=True)
@@ -132,6 +196,8 @@ class Dispatcher:
         self._live: list[str] = []
         self._seeds: dict[str, float] = {}  # learnt rates of partitions taken, for scopes not yet met
         self._last_scan = self._last_beat = self._last_save = -math.inf
+        self._attempts: Batched[int, bool] = Batched(self._attempt)
+        self._completions: Batched[tuple[OutboxMessage, Delivery], None] = Batched(self._mark_sent)
 
     @classmethod
     def from_settings(cls, settings: Settings, db: Database, senders: Mapping[str, Sender], *, clock: Clock,
@@ -230,8 +296,9 @@ class Dispatcher:
         return room if room >= max(1, target // 2) and self._work.get(partition) else 0
 
     def _refill_partitions(self, now: datetime, *, scan: bool) -> list[OutboxMessage]:
-        """Short transactions only: the scan and the leases in one, each partition's claim in its own, so no lease
-        row stays locked while rows are claimed (the heartbeat renews those rows meanwhile)."""
+        """Short transactions only: the scan and the leases in one, the claims of every partition with room in
+        another (it locks outbox rows only), so no lease row stays locked while rows are claimed (the heartbeat
+        renews those rows meanwhile)."""
         if scan:
             with self.db.session() as session:
                 self._live = lease.live_holders(session, WORKER_PREFIX, now=now)
@@ -241,18 +308,18 @@ class Dispatcher:
                                                          live=self._live, stale_after=self.stale_after)
                 self._last_scan = self.clock.monotonic()
                 self._rebalance(session, self.clock.now())
+        wanted = [(p, room) for p in sorted(self._held - self._leaving, key=str) if (room := self._room(p))]
+        if not wanted:
+            return []
         claimed: list[OutboxMessage] = []
-        for partition in sorted(self._held - self._leaving, key=str):
-            room = self._room(partition)
-            if not room:
-                continue
-            with self.db.session() as session:
+        with self.db.session() as session:
+            for partition, room in wanted:
                 rows = outbox.claim_due(session, self.worker, now=now, limit=room, stale_after=self.stale_after,
                                         live=self._live, partition=partition)
-                if rows:
-                    self._learn(session, rows)
-            self._work[partition] = max(0, self._work[partition] - len(rows)) if len(rows) == room else 0
-            claimed += rows
+                self._work[partition] = max(0, self._work[partition] - len(rows)) if len(rows) == room else 0
+                claimed += rows
+            if claimed:
+                self._learn(session, claimed)
         return claimed
 
     def _rebalance(self, session: Any, now: datetime) -> None:
@@ -318,8 +385,34 @@ class Dispatcher:
 
     # -- sending --------------------------------------------------------------------------------------------
 
-    async def deliver(self, row: OutboxMessage) -> str:
-        """Send one claimed row (waiting for its rate slot) and record the result. Returns the new state."""
+    async def deliver(self, row: OutboxMessage, places: Places | None = None) -> str:
+        """Send one claimed row (waiting for a place and its rate slot) and record the result. Returns the new
+        state. The place is given up as soon as the platform accepted the message: marking it sent is written
+        together with other sends' (`Batched`), and needs no place."""
+        outcome = await self._send(row, places or Places(1))
+        if isinstance(outcome, str):
+            return outcome
+        await self._completions((row, outcome))
+        return outbox.SENT
+
+    @contextlib.asynccontextmanager
+    async def _place(self, row_id: int, places: Places) -> AsyncIterator[bool]:
+        """A send's place, the row's `attempted_at` stamped while it waited in line for it. False: the row is no
+        longer this worker's (taken over after its heartbeat lapsed, or its workspace paused meanwhile)."""
+        async with places.in_line:
+            ours = await self._attempts(row_id)
+            if ours:
+                await places.sending.acquire()
+        if not ours:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            places.sending.release()
+
+    async def _send(self, row: OutboxMessage, places: Places) -> Delivery | str:
+        """The send (what the platform accepted), or the state a failure left the row in (recorded)."""
         sender = self.senders.get(row.platform)
         try:
             if sender is None:
@@ -330,26 +423,26 @@ class Dispatcher:
                 if paused > HOLD_PAUSE_SECONDS:
                     await self._write(outbox.release, row.id, due_at=self.clock.now() + timedelta(seconds=paused))
                     return outbox.PENDING
-                # Stamped as the row takes its rate slot (at most `concurrency` rows wait for one), not between
+                # Stamped before the row takes its rate slot (at most `concurrency` rows wait for one), not between
                 # the slot and the send: a database write there would bunch the sends and cross the limit.
-                if not await asyncio.to_thread(self._attempt, row):
-                    return TAKEN  # taken over (this worker's heartbeat lapsed) or paused meanwhile: not ours
-                reservation = self.limiter.reserve(message)
-                await self.clock.sleep(reservation.wait)
-                while (late := self.limiter.window_wait(message)) > 0:
-                    await self.clock.sleep(late)
-                if self.limiter.paused_for(message) > 0:
-                    await self._write(outbox.unattempt, row.id, self.worker)
-                    continue  # a 429 arrived while this send waited for its slot: wait for the pause
-                self.limiter.sending(message, reservation)
-                try:
-                    delivery = await sender.send(message)
-                    self.limiter.succeeded(message, reservation)
-                    break
-                except RateLimited as exc:
-                    log.info("outbox: %s rate limited, pausing %.1f s", row.platform, exc.retry_after)
-                    self.limiter.pause(message, exc.retry_after, reservation)
-                    await self._write(outbox.unattempt, row.id, self.worker)
+                async with self._place(row.id or 0, places) as ours:
+                    if not ours:
+                        return TAKEN  # taken over (this worker's heartbeat lapsed) or paused meanwhile: not ours
+                    reservation = self.limiter.reserve(message)
+                    await self.clock.sleep(reservation.wait)
+                    while (late := self.limiter.window_wait(message)) > 0:
+                        await self.clock.sleep(late)
+                    if self.limiter.paused_for(message) <= 0:  # else a 429 came while this send waited for its slot
+                        self.limiter.sending(message, reservation)
+                        try:
+                            delivery = await sender.send(message)
+                            self.limiter.succeeded(message, reservation)
+                            return delivery
+                        except RateLimited as exc:
+                            log.info("outbox: %s rate limited, pausing %.1f s", row.platform, exc.retry_after)
+                            self.limiter.pause(message, exc.retry_after, reservation)
+                # Refused, or held back by a pause, before the platform took it: untried again, then the pause.
+                await self._write(outbox.unattempt, row.id, self.worker)
         except PermanentDeliveryError as exc:
             log.warning("outbox message %s is dead: %s", row.key, exc)
             await self._write(outbox.mark_failed, row.id, error=str(exc), retry_at=self.clock.now(), dead=True)
@@ -362,8 +455,6 @@ class Dispatcher:
             await self._write(outbox.mark_failed, row.id, error=f"{type(exc).__name__}: {exc}",
                               retry_at=self.clock.now() + timedelta(seconds=backoff(row.attempts + 1)), dead=dead)
             return outbox.DEAD if dead else outbox.FAILED
-        await asyncio.to_thread(self._mark_sent, row, delivery)
-        return outbox.SENT
 
     async def _unknown(self, row: OutboxMessage, exc: OutcomeUnknown) -> str:
         """The request left and no answer came: the message may have arrived. Retried once, never more, so a
@@ -378,27 +469,45 @@ class Dispatcher:
                           retry_at=self.clock.now() + timedelta(seconds=backoff(row.attempts + 1)))
         return outbox.FAILED if again else outbox.DEAD
 
-    def _attempt(self, row: OutboxMessage) -> bool:
+    def _attempt(self, row_ids: list[int]) -> list[bool]:
+        """Stamp `attempted_at` on the rows about to take their rate slots (one UPDATE): which are still ours."""
         with self.db.session() as session:
-            return outbox.mark_attempted(session, row.id or 0, self.worker, now=self.clock.now())
+            ours = outbox.mark_attempted(session, row_ids, self.worker, now=self.clock.now())
+        return [row_id in ours for row_id in row_ids]
 
-    def _mark_sent(self, row: OutboxMessage, delivery: Delivery) -> None:
-        """Mark the row sent in a transaction of its own: a hook that fails must never undo that (the row
+    def _mark_sent(self, sent: list[tuple[OutboxMessage, Delivery]]) -> list[None]:
+        """Mark the rows sent in a transaction of their own: a hook that fails must never undo that (the row
         would be claimed again and the message sent twice)."""
         with self.db.session() as session:
-            outbox.mark_sent(session, row.id, message_id=delivery.message_id, now=self.clock.now())
-        if not self.after_send:
-            return
-        sent = SentMessage(key=row.key, platform=row.platform, org_id=row.org_id, payload=json.loads(row.payload),
-                           channel=delivery.channel, message_id=delivery.message_id)
+            outbox.mark_sent(session, [(row.id or 0, delivery.message_id) for row, delivery in sent],
+                             now=self.clock.now())
+        if self.after_send:
+            self._bookkeeping([SentMessage(key=row.key, platform=row.platform, org_id=row.org_id,
+                                           payload=json.loads(row.payload), channel=delivery.channel,
+                                           message_id=delivery.message_id) for row, delivery in sent])
+        return [None] * len(sent)
+
+    def _bookkeeping(self, sent: list[SentMessage]) -> None:
+        """The after-send hooks of the messages marked together, in one transaction. Should a hook fail, that
+        transaction is rolled back and the messages are done again with a savepoint per hook and message, so
+        one failing hook is logged and costs no other its bookkeeping."""
         now = self.clock.now()
-        with self.db.session() as session:  # one transaction for the bookkeeping, a savepoint per hook
-            for hook in self.after_send:
-                try:
-                    with session.begin_nested():
-                        hook(session, sent, now)
-                except Exception:
-                    log.warning("outbox: after-send bookkeeping for %s failed", row.key, exc_info=True)
+        try:
+            with self.db.session() as session:
+                for message in sent:
+                    for hook in self.after_send:
+                        hook(session, message, now)
+            return
+        except Exception:
+            log.info("outbox: after-send bookkeeping of %d messages failed: one by one", len(sent), exc_info=True)
+        with self.db.session() as session:
+            for message in sent:
+                for hook in self.after_send:
+                    try:
+                        with session.begin_nested():
+                            hook(session, message, now)
+                    except Exception:
+                        log.warning("outbox: after-send bookkeeping for %s failed", message.key, exc_info=True)
 
     async def _write(self, fn: Callable[..., None], row_id: int | None, *args: object, **kwargs: object) -> None:
         def work() -> None:
@@ -413,20 +522,19 @@ class Dispatcher:
         """One claim round, and its sends to the end."""
         result = DispatchResult()
         rows = await asyncio.to_thread(self.claim, now)
-        gate = asyncio.Semaphore(self.concurrency)
-        for state in await asyncio.gather(*(self._one(gate, r) for r in rows)):
+        places = Places(self.concurrency)
+        for state in await asyncio.gather(*(self._one(places, r) for r in interleaved(rows))):
             result.add(state)
         await asyncio.to_thread(self._finish, False)
         await self._close_senders()
         return result
 
-    async def _one(self, gate: asyncio.Semaphore, row: OutboxMessage) -> str:
-        async with gate:
-            try:
-                return await self.deliver(row)
-            finally:
-                key = (row.platform, row.workspace if row.platform not in LOCAL_PLATFORMS else None)
-                self._inflight.get(key, set()).discard(row.id or 0)
+    async def _one(self, places: Places, row: OutboxMessage) -> str:
+        try:
+            return await self.deliver(row, places)
+        finally:
+            key = (row.platform, row.workspace if row.platform not in LOCAL_PLATFORMS else None)
+            self._inflight.get(key, set()).discard(row.id or 0)
 
     async def drain(self, *, max_wait: float = 60.0) -> DispatchResult:
         """Send everything due now that this dispatcher may send (its partitions), including rows a 429 put back
@@ -439,8 +547,17 @@ class Dispatcher:
 
     async def _loop(self, *, stop: threading.Event | None, max_wait: float) -> DispatchResult:
         total = DispatchResult()
-        gate = asyncio.Semaphore(self.concurrency)
+        places = Places(self.concurrency)
         tasks: set[asyncio.Task[str]] = set()
+        finished: list[asyncio.Task[str]] = []
+        all_done = asyncio.Event()
+
+        def done(task: asyncio.Task[str]) -> None:  # a done callback: no asyncio.wait over thousands of tasks
+            tasks.discard(task)
+            finished.append(task)
+            if not tasks:
+                all_done.set()
+
         first = True
         halt = threading.Event()
         beating = None
@@ -455,15 +572,21 @@ class Dispatcher:
                 scanned = first
                 rows = await asyncio.to_thread(self._refill, now, scan=first)
                 first = False
-                for row in rows:
-                    tasks.add(asyncio.ensure_future(self._one(gate, row)))
+                for row in interleaved(rows):
+                    task = asyncio.ensure_future(self._one(places, row))
+                    tasks.add(task)
+                    task.add_done_callback(done)
                 if mono - self._last_save >= SAVE_EVERY_SECONDS:
                     await asyncio.to_thread(self._save_now)
-                if tasks:
-                    done, tasks = await asyncio.wait(tasks, timeout=POLL_SECONDS, return_when=asyncio.FIRST_COMPLETED)
-                    for task in done:
-                        total.add(task.result())
+                if tasks:  # look for more to claim at the loop's pace, or as soon as everything is sent
+                    all_done.clear()
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(all_done.wait(), POLL_SECONDS)
+                    while finished:
+                        total.add(finished.pop().result())
                     continue
+                while finished:
+                    total.add(finished.pop().result())
                 if stop is not None:
                     await asyncio.sleep(IDLE_POLL_SECONDS)
                     first = True
@@ -477,8 +600,9 @@ class Dispatcher:
                 first = True
         finally:
             if tasks:
-                for task in (await asyncio.wait(tasks))[0]:
-                    total.add(task.result())
+                await asyncio.wait(tasks)
+            while finished:
+                total.add(finished.pop().result())
             halt.set()
             if beating is not None:
                 await asyncio.to_thread(beating.join, 10)

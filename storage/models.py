@@ -231,6 +231,8 @@ class OutboxMessage(SQLModel, table=True):
 
     __tablename__ = "outbox"
     __table_args__ = (Index("ix_outbox_state_due", "state", "due_at"),
+                      # a dispatcher's claim of one workspace's rows (migration 0013_outbox_partition)
+                      Index("ix_outbox_partition", "platform", "workspace", "state", "due_at"),
                       Index("ix_outbox_unknown", "platform", sqlite_where=text("unknown_outcomes > 0"),
                             postgresql_where=text("unknown_outcomes > 0")))
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import case, func, or_, update
+from sqlalchemy import bindparam, case, func, or_, update
 from sqlmodel import Session, col, select
 
 from storage.db import insert_for
@@ -127,13 +127,17 @@ def partitions_with_work(session: Session, *, now: datetime, platforms: list[str
     return {(platform, workspace): n for platform, workspace, n in session.exec(query).all()}
 
 
-def mark_attempted(session: Session, row_id: int, worker: str, *, now: datetime) -> bool:
-    """Right before the send: True while the row is still this worker's claim. False when another dispatcher took
-    it over (this one's heartbeat lapsed) or its workspace was paused meanwhile: then it must not be sent."""
+def mark_attempted(session: Session, row_ids: list[int], worker: str, *, now: datetime) -> set[int]:
+    """Right before the sends (one UPDATE for the rows that go out together): the rows still this worker's claim.
+    A row missing from the answer was taken over by another dispatcher (this one's heartbeat lapsed) or its
+    workspace was paused meanwhile: it must not be sent."""
+    if not row_ids:
+        return set()
     result = session.execute(
-        update(OutboxMessage).where(col(OutboxMessage.id) == row_id, col(OutboxMessage.state) == SENDING,
-                                    col(OutboxMessage.claimed_by) == worker).values(attempted_at=now))
-    return bool(result.rowcount)
+        update(OutboxMessage).where(col(OutboxMessage.id).in_(row_ids), col(OutboxMessage.state) == SENDING,
+                                    col(OutboxMessage.claimed_by) == worker).values(attempted_at=now)
+        .returning(OutboxMessage.id))
+    return set(result.scalars().all())
 
 
 def unattempt(session: Session, row_id: int, worker: str) -> None:
@@ -153,12 +157,15 @@ def hand_back(session: Session, row_ids: list[int], worker: str, *, now: datetim
     return int(result.rowcount or 0)
 
 
-def mark_sent(session: Session, row_id: int, *, message_id: str | None, now: datetime) -> None:
-    session.execute(
-        update(OutboxMessage).where(col(OutboxMessage.id) == row_id).values(
-            state=SENT, sent_at=now, message_id=message_id, last_error=None,
-            attempts=OutboxMessage.attempts + 1)
-    )
+def mark_sent(session: Session, sent: list[tuple[int, str | None]], *, now: datetime) -> None:
+    """Record accepted sends, (row id, the platform's message id) each: one executemany for the lot."""
+    if not sent:
+        return
+    table = OutboxMessage.__table__  # type: ignore[attr-defined]
+    session.connection().execute(
+        update(table).where(table.c.id == bindparam("row_id")).values(
+            state=SENT, sent_at=now, message_id=bindparam("ts"), last_error=None, attempts=table.c.attempts + 1),
+        [{"row_id": row_id, "ts": message_id} for row_id, message_id in sent])
 
 
 def mark_failed(session: Session, row_id: int, *, error: str, retry_at: datetime, dead: bool = False,

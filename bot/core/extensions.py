@@ -108,8 +108,9 @@ class SentMessage:
     message_id: str | None  # the platform's id of the message (Slack ts, Teams activity id)
 
 
-# After the dispatcher marked a message sent, in one bookkeeping transaction (a savepoint per hook):
-# handler(session, sent, now). A failing hook is logged and never un-sends the message.
+# After the dispatcher marked messages sent, in one bookkeeping transaction for the messages marked together
+# (redone with a savepoint per hook and message if one fails): handler(session, sent, now). A failing hook is
+# logged and never un-sends the message.
 AfterSendHook = Callable[[Session, SentMessage, datetime], None]
 AFTER_SEND: list[AfterSendHook] = []
 
