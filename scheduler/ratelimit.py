@@ -47,7 +47,7 @@ PROBE_WARMUP_SECONDS = 60.0  # ... reached a minute after the last 429 (from not
 RECOVER_SHARE_PER_SECOND = 0.02  # back towards a known limit after a 429 that did not prove it: 2 % a second
 DECREASE = 0.9  # a 429: the rate drops to 90 % of what the platform accepted
 JITTER_BAND = 0.8  # a 429 with at least 80 % of the known limit accepted: jitter at the limit, not a new limit
-JITTER_MEMORY_SECONDS = 20.0  # ... alone it changes nothing; a second within 20 s of the first ...
+JITTER_MEMORY_SECONDS = 20.0  # ... alone it changes nothing; a second such one within 20 s ...
 REMEMBER = 0.98  # ... lowers the known limit 2 %
 MIN_RATE = 0.2
 WINDOW_SECONDS = 1.0  # successes counted over this window tell what the platform accepted
@@ -78,6 +78,7 @@ class AdaptiveRate:
         self.limit: float | None = self.rate / HOLD if learnt else None
         self.recovering = False  # a 429 that did not prove the limit lowered the rate; climbing back to HOLD x limit
         self.event_until = -math.inf
+        self._last_jitter = -math.inf  # when the last 429 at the known limit came
         self.calm_since: float | None = None  # since when no 429 came (None: not since the rate started out)
         self.successes: collections.deque[float] = collections.deque()  # when recent successful sends went out
         self._counting: tuple[float, float] | None = None  # after a 429: the second whose successes are counted
@@ -140,10 +141,11 @@ class AdaptiveRate:
             # At the known limit: timing jitter crossed the platform's window (this process's sends arrive
             # bunched now and then). Alone, it costs the pause and nothing more; a second one soon after says the
             # limit is a little lower than known: 2 % lower (one that really fell shows as fewer successes).
-            if now - self.event_until < JITTER_MEMORY_SECONDS:  # the end of the last 429's pause
+            if now - self._last_jitter < JITTER_MEMORY_SECONDS:
                 self.limit = max(counted, REMEMBER * self.limit)
             self.rate = min(self.rate, HOLD * self.limit)
             self.recovering = False
+            self._last_jitter = now
         elif self.limit is not None and not self.recovering:
             # Far fewer accepted than the known limit, for the first time: a stall or a limit that fell. Slow
             # down and climb back; a second such 429 on the way proves it.

@@ -172,9 +172,12 @@ def test_a_429_at_the_known_limit_costs_the_pause_alone_and_a_second_soon_after_
             rate.succeeded(at, sent_at=at - 0.99 + n * 0.02, backlogged=True)
         assert rate.rate_limited(at, 1.0, sent_at=at)
 
-    jitter(now + 30.0)
+    jitter(now + 5.0)  # soon after the first 429, which found the limit: still alone, as jitter goes
     assert rate.limit == limit and rate.cruise == pytest.approx(HOLD * limit)
-    now = fan_out(rate, 50, now + 32.0, 5.0)
+    now = fan_out(rate, 50, now + 7.0, 30.0)
+    jitter(now + 1.0)  # 30 s later: alone again
+    assert rate.limit == limit
+    now = fan_out(rate, 50, now + 3.0, 5.0)
     assert rate.rate == pytest.approx(HOLD * limit, rel=0.01)  # back at once after the pause
-    jitter(now + 1.0)  # within 20 s of the last one
+    jitter(now + 1.0)  # within 20 s of the last one at the limit
     assert rate.limit == pytest.approx(REMEMBER * limit)
