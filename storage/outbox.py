@@ -274,12 +274,16 @@ def enqueue_many(session: Session, messages: list[NewMessage], *, now: datetime,
     One statement compiled once and executed with a list of rows (SQLAlchemy's "insertmanyvalues": a multi-row
     INSERT per `chunk` rows), not a VALUES clause built per call. A payload shared by several messages (digests
     of one scope) is encoded once."""
-    encoded: dict[int, str] = {}
+    encoded: dict[int, str] = {}  # id of a payload (alive in `messages` meanwhile) -> its JSON
+
+    def encode(payload: dict[str, Any]) -> str:
+        if id(payload) not in encoded:
+            encoded[id(payload)] = json.dumps(payload, ensure_ascii=False)
+        return encoded[id(payload)]
+
     rows = [{
         "key": m.key, "org_id": m.org_id, "platform": m.platform, "recipient_kind": m.recipient_kind,
-        "recipient": m.recipient, "workspace": m.workspace, "thread": m.thread,
-        "payload": encoded.get(id(m.payload)) or encoded.setdefault(id(m.payload),
-                                                                    json.dumps(m.payload, ensure_ascii=False)),
+        "recipient": m.recipient, "workspace": m.workspace, "thread": m.thread, "payload": encode(m.payload),
         "due_at": m.due_at or now, "state": PAUSED if m.workspace and is_paused(session, m.platform, m.workspace)
         else PENDING, "attempts": 0, "unknown_outcomes": 0, "created_at": now,
     } for m in messages]
