@@ -1,13 +1,15 @@
 """Digest benchmark: building the weekly digests of 1,000 managers over 10,000 and 100,000 ideas.
 
 Run:  python bench/digest.py [--managers 1000] [--ideas 10000 100000] [--scale-managers 10000]
-                             [--repeat 5] [--database-url postgresql://…/digests_bench]
+                             [--repeat 5] [--growth rate|history] [--database-url postgresql://…/digests_bench]
 
 For each idea count a fresh database gets 5,000 authors, 50 pilot groups (half the authors are members),
-ideas spread over two years (40 % still Inkommen without feedback; each with the promise of first feedback in
-10 working days, as capture stores it; stage changes; votes on 10 %), and the managers: 30 % for the whole
-organisation, 70 % scoped to one group. `build_digests` then builds and enqueues every digest, as the Monday
-job does, at a fixed moment.
+ideas spread over two years (40 % still Inkommen without feedback; each with the promise of first feedback
+in 10 working days, as capture stores it; stage changes; votes on 10 %), and the managers: 30 % for the
+whole organisation, 70 % scoped to one group. `--growth history` spreads them instead at the smallest
+count's rate over as many years as the count takes (20 years for 100,000): the stored ideas and the backlog
+grow tenfold, a week's and a quarter's ideas do not. `build_digests` then builds and enqueues every digest,
+as the Monday job does, at a fixed moment.
 
 Baseline, measured in the same run on the same data: the build as it was before issue 12
 (bench/digest_legacy.py), which fetched every waiting idea, new idea and stage change of the period to count
@@ -75,7 +77,7 @@ def fresh(url: str) -> Database:
     return db
 
 
-def populate(db: Database, ideas: int, people_for_managers: int, seed: int = 5) -> None:
+def populate(db: Database, ideas: int, people_for_managers: int, seed: int = 5, years: float = 2.0) -> None:
     rng = random.Random(seed)
     promise = functools.cache(lambda day: add_working_days(day, 10))  # as capture promises (10 working days)
     now = NOW
@@ -93,7 +95,7 @@ def populate(db: Database, ideas: int, people_for_managers: int, seed: int = 5) 
                                            for n in range(1, AUTHORS + 1) if n % 2 == 0])
         rows, changes, votes = [], [], []
         for n in range(1, ideas + 1):
-            created = now - timedelta(days=rng.uniform(0, 730))
+            created = now - timedelta(days=rng.uniform(0, 365 * years))
             stage = rng.choice(STAGES)
             rows.append({"id": n, "org_id": 1, "number": n, "title": f"Idé {n} om något bättre",
                          "text": f"Beskrivning av idé {n}", "stage": stage, "anonymous": rng.random() < 0.1,
@@ -214,16 +216,19 @@ class Case:
         return self.new[fastest], min(self.old) if self.old else None, self.splits[fastest]
 
 
-def run_cases(cases: list[Case], url: str, repeat: int) -> None:
+def run_cases(cases: list[Case], url: str, repeat: int, growth: str = "rate") -> None:
     """SQLite: one file per idea count, every round builds each case in turn (a shared machine's load falls on
     all of them alike). PostgreSQL: one scratch database, so the idea counts one after the other."""
     people = max(c.managers for c in cases)
     counts = sorted({c.ideas for c in cases})
+
+    def years(n: int) -> float:  # rate: every count over two years; history: the smallest's rate, for longer
+        return 2.0 if growth == "rate" else 2.0 * n / counts[0]
     if url.startswith("sqlite"):
         base = url.removesuffix(".db")
         dbs = {n: fresh(f"{base}-{n}.db") for n in counts}
         for n, db in dbs.items():
-            populate(db, n, people)
+            populate(db, n, people, years=years(n))
         for case in cases:  # warm-up, not timed: compiled statements, page cache
             case.round(dbs[case.ideas], dbs[case.ideas].url, timed=False)
         for _ in range(repeat):
@@ -234,7 +239,7 @@ def run_cases(cases: list[Case], url: str, repeat: int) -> None:
         return
     for n in counts:
         db = fresh(url)
-        populate(db, n, people)
+        populate(db, n, people, years=years(n))
         for case in (c for c in cases if c.ideas == n):
             case.round(db, url, timed=False)
             for _ in range(repeat):
@@ -250,13 +255,18 @@ def main() -> None:
                         help="also build this many managers' digests over the largest idea count (0: skip)")
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--database-url", default="")
+    parser.add_argument("--growth", choices=["rate", "history"], default="rate",
+                        help="rate: every idea count over the same two years (10x the ideas, 10x a week's); "
+                             "history: the smallest count's rate, kept up for longer (10x the ideas, 10x the years)")
     args = parser.parse_args()
     url = args.database_url or f"sqlite:///{tempfile.mkdtemp()}/digest.db"
     cases = [Case(n, args.managers, legacy=True) for n in args.ideas]
     scaled = Case(max(args.ideas), args.scale_managers, legacy=False) if args.scale_managers else None
-    run_cases([*cases, *([scaled] if scaled else [])], url, args.repeat)
+    run_cases([*cases, *([scaled] if scaled else [])], url, args.repeat, args.growth)
     name = "PostgreSQL" if url.startswith("postgres") else "SQLite"
-    print(f"{name}: {args.managers:,} managers (30 % whole organisation, 70 % one of 50 groups); best of "
+    growth = ("every count over two years" if args.growth == "rate"
+              else f"{args.ideas[0]:,} ideas every two years, for as many years as each count takes")
+    print(f"{name}, {growth}: {args.managers:,} managers (30 % whole organisation, 70 % one of 50 groups); best of "
           f"{args.repeat} builds (median in brackets); baseline: the pre-issue-12 build (bench/digest_legacy.py), "
           "same run, same data")
     print()

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any, NamedTuple, TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import event, inspect
+from sqlalchemy import event, inspect, literal_column
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import configure_mappers, make_transient_to_detached
 from sqlmodel import Session, create_engine
@@ -94,8 +94,9 @@ def unindexed(column: Any) -> Any:
     """`column`, as an expression no index is chosen for (`column + 0`). Where a query should be driven by a
     small time window of another table (stage changes, votes, adoptions) or by another index, SQLite, which
     keeps no statistics, would otherwise walk every idea of the organisation through its `org_id` index and
-    look the window up for each. Same result; PostgreSQL plans from its statistics either way."""
-    return column + 0
+    look the window up for each. Same result; PostgreSQL plans from its statistics either way. The 0 is
+    written into the SQL, not bound, so the same expression in a GROUP BY is the same text to PostgreSQL."""
+    return column + literal_column("0")
 
 
 def insert_for(session: Session, model: type):  # type: ignore[no-untyped-def]

@@ -3,7 +3,9 @@
 A digest shows, per scope (the whole organisation, or the pilot groups a manager is scoped to), how many
 ideas are new, changed stage and still wait for first feedback, with the first few of each. The counts come
 from one aggregate query grouped by (author, nudge group): its rows grow with the people who write ideas,
-not with the ideas, and every scope's count (any set of groups) is summed from them exactly. The ideas a
+not with the ideas, and every scope's count (any set of groups) is summed from them exactly. The waiting
+count of the organisation and of each of its groups starts from the backlog the database keeps per scope
+(`IdeaBacklog`), less the last few days' captures, so it does not read the backlog's ideas. The ideas a
 digest shows are read in digest order as light (id, author, group) tuples from an index, only until every
 scope has its first few, and then fetched whole in one query. So a run asks a fixed number of questions
 whatever the number of ideas or managers, and reads what it shows, not what it counts.
@@ -22,7 +24,7 @@ from sqlmodel import Session, col, select
 
 from storage.db import insert_for, unindexed
 from storage.groups import memberships
-from storage.models import DigestLog, Idea, Person, Role, StageChange, Vote, as_utc
+from storage.models import DigestLog, Idea, IdeaBacklog, Person, PilotGroup, Role, StageChange, Vote, as_utc
 from storage.nudges import stats_by_group
 
 SHOWN = 8  # ideas a section shows (the scheduler's MAX_LINES)
@@ -253,7 +255,7 @@ def _first(rows: Iterable[Any], scopes: Scopes, wanted: Sequence[int], key: Any)
 def digest_data(session: Session, org_id: int, scopes_of_managers: Iterable[frozenset[int]], *,
                 sinces: Iterable[datetime], until: datetime, waiting_before: datetime,
                 weeks: Sequence[str]) -> DigestData:
-    """Every scope's digest for the periods starting at `sinces` and ending at `until`. Eight queries, whatever
+    """Every scope's digest for the periods starting at `sinces` and ending at `until`. Ten queries, whatever
     the number of ideas, scopes or managers.
 
     Waiting: ideas still Inkommen without first feedback, captured before `waiting_before`.
@@ -269,22 +271,41 @@ def digest_data(session: Session, org_id: int, scopes_of_managers: Iterable[froz
                      col(StageChange.created_at) < until, col(StageChange.from_stage).is_not(None))
     waiting_where = (*live, Idea.stage == "new", col(Idea.first_feedback_at).is_(None),
                      col(Idea.created_at) < waiting_before)  # read from ix_idea_waiting alone
+    waiting_recent = (*waiting_where[:-1], col(Idea.created_at) >= waiting_before)
     by_idea = col(Idea.id) == StageChange.idea_id
 
     # 1. The counts: one aggregate per section, grouped by (author, nudge group, period start).
     new_bucket, change_bucket = _bucket(col(Idea.created_at), starts), _bucket(col(StageChange.created_at), starts)
-    counts = union_all(
+    # Waiting, for the organisation and a group of its own: the backlog the database keeps (IdeaBacklog) less
+    # the ideas too recent to wait yet; for a scope of several groups, which the backlog cannot add up without
+    # counting an idea twice, the waiting ideas themselves.
+    own = set(session.exec(select(PilotGroup.id).where(PilotGroup.org_id == org_id)).all())
+    kept_for = [None if len(key) > 1 or not key <= own else next(iter(key), 0) for key in scopes.keys]
+    parts = [
         select(literal(0), Idea.author_id, Idea.group_id, new_bucket, func.count()).where(*new_window)
         .group_by(Idea.author_id, Idea.group_id, new_bucket),
         select(literal(1), Idea.author_id, Idea.group_id, change_bucket, func.count()).select_from(StageChange)
         .join(Idea, by_idea).where(*change_window).group_by(Idea.author_id, Idea.group_id, change_bucket),
-        select(literal(2), Idea.author_id, Idea.group_id, literal(0), func.count()).where(*waiting_where)
-        .group_by(Idea.author_id, Idea.group_id))
+        select(literal(2), Idea.author_id, Idea.group_id, literal(0), literal(0) - func.count())
+        .where(*waiting_recent).group_by(Idea.author_id, Idea.group_id)]
+    if None in kept_for:
+        parts.append(select(literal(3), Idea.author_id, Idea.group_id, literal(0), func.count())
+                     .where(*waiting_where).group_by(Idea.author_id, Idea.group_id))
     sections = [[[0] * len(starts) for _ in scopes.keys] for _ in range(3)]
-    for section, author_id, group_id, k, n in session.connection().execute(counts).all():
-        per_scope = sections[section]
-        for s in scopes.of(author_id, group_id):
-            per_scope[s][k] += n
+    for section, author_id, group_id, k, n in session.connection().execute(union_all(*parts)).all():
+        if section < 2:
+            per_scope = sections[section]
+            for s in scopes.of(author_id, group_id):
+                per_scope[s][k] += n
+            continue
+        for s in scopes.of(author_id, group_id):  # 2: the backlog's scopes only; 3: the others only
+            if (kept_for[s] is not None) == (section == 2):
+                sections[2][s][0] += n
+    kept = dict(session.exec(select(IdeaBacklog.group_key, IdeaBacklog.waiting)
+                             .where(IdeaBacklog.org_id == org_id)).all())
+    for s, group_key in enumerate(kept_for):
+        if group_key is not None:
+            sections[2][s][0] += kept.get(group_key, 0)
     new_counts, change_counts, waiting_by_scope = sections
     data = DigestData(scopes, starts, new_counts, change_counts, [c[0] for c in waiting_by_scope],
                       nudge_stats=stats_by_group(session, org_id, weeks))

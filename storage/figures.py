@@ -14,14 +14,15 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
 
-from sqlalchemy import and_, case, exists, func, or_, union_all
+from sqlalchemy import and_, case, exists, func, literal, or_, union_all
 from sqlmodel import Session, col, select
 
-from storage.db import local_date
+from storage.db import local_date, unindexed
 from storage.groups import memberships
 from storage.models import (
     GroupMember,
     Idea,
+    IdeaBacklog,
     Nudge,
     NudgeDelivery,
     NudgeEngagement,
@@ -141,25 +142,59 @@ def overdue_by_group(session: Session, org_id: int, *, today: date, at: datetime
     """`overdue` for the organisation and every pilot group at once: ((now, then) of the organisation,
     group id -> (now, then)).
 
-    One aggregate grouped by (author, nudge group), as the digest counts (storage.digests): its rows grow with
-    the people whose ideas are late, not with the ideas, and each group's figure is summed from them exactly."""
-    now_late, then_late, where = _overdue_terms(today, at, at_day)
-    query = (select(Idea.author_id, Idea.group_id, func.sum(now_late), func.sum(then_late))
-             .where(*_in_scope(Scope(org_id)), *where).group_by(Idea.author_id, Idea.group_id))
-    groups_of = memberships(session, org_id)
+    From the backlog the database keeps per scope (`IdeaBacklog`: ideas without first feedback, one row for
+    the organisation and one per group), corrected by the few ideas that do not count — those not yet past
+    their promise now or at `at`, and those created after `at` — plus the ideas answered since `at` that were
+    late then. The corrections come per (author, nudge group), summed per group in Python as the digest sums
+    its counts (storage.digests): they grow with the period's ideas, not with the backlog."""
+    kept = {g: n for g, n in session.exec(select(IdeaBacklog.group_key, IdeaBacklog.unanswered)
+                                          .where(IdeaBacklog.org_id == org_id)).all()}
     own = _group_ids(session, org_id)
-    whole_now = whole_then = 0
-    by_group: dict[int, tuple[int, int]] = {}
-    for author_id, group_id, late_now, late_then in session.connection().execute(query).all():
+    whole = [kept.get(0, 0)] * 2
+    by_group = {g: [kept[g]] * 2 for g in own if kept.get(g)}
+    rows = session.connection().execute(union_all(*_late_corrections(org_id, today, at, at_day))).all()
+    groups_of = memberships(session, org_id) if rows else {}
+    for author_id, group_id, late_now, late_then in rows:
         late_now, late_then = int(late_now or 0), int(late_then or 0)
-        whole_now += late_now
-        whole_then += late_then
+        whole[0] += late_now
+        whole[1] += late_then
         mine = groups_of.get(author_id, ())
         nudged = (group_id,) if group_id in own and group_id not in mine else ()
         for g in (*mine, *nudged):
-            was_now, was_then = by_group.get(g, (0, 0))
-            by_group[g] = (was_now + late_now, was_then + late_then)
-    return (whole_now, whole_then), by_group
+            counts = by_group.setdefault(g, [0, 0])
+            counts[0] += late_now
+            counts[1] += late_then
+    return (whole[0], whole[1]), {g: (now, then) for g, (now, then) in by_group.items() if now or then}
+
+
+def _late_corrections(org_id: int, today: date, at: datetime, at_day: date) -> list:  # type: ignore[type-arg]
+    """(author, nudge group, +/- late now, +/- late at `at`) rows which, added to the backlog's `unanswered`,
+    give `_overdue_terms`' counts. `at_day <= today`, so every idea due from today on is also due from
+    `at_day` on.
+
+    late now  = unanswered − unanswered due from today on
+    late then = unanswered − unanswered (due from `at_day` on, or created from `at` on) + answered since `at`
+                that was created before it and due before `at_day`
+    """
+    live = (Idea.org_id == org_id, col(Idea.withdrawn_at).is_(None))
+    # Driven by ix_idea_feedback's promise and answer (`unindexed`: SQLite would walk the organisation's ideas).
+    by_feedback = (unindexed(col(Idea.org_id)) == org_id, col(Idea.withdrawn_at).is_(None))
+    negative = literal(0) - func.count()
+    due_later = case((col(Idea.feedback_due) >= today, 1), else_=0)
+    return [
+        select(Idea.author_id, Idea.group_id, literal(0) - func.sum(due_later), negative)  # ix_idea_feedback
+        .where(*by_feedback, col(Idea.first_feedback_at).is_(None), col(Idea.feedback_due) >= at_day)
+        .group_by(Idea.author_id, Idea.group_id),
+        select(Idea.author_id, Idea.group_id, literal(0), negative)  # ix_idea_figures: the period's ideas
+        .where(*live, col(Idea.first_feedback_at).is_(None), col(Idea.feedback_due) < at_day,
+               col(Idea.created_at) >= at)
+        .group_by(Idea.author_id, Idea.group_id),
+        # Answered since `at` (grouped by `author_id + 0`: SQLite would walk ix_idea_author_created for the order).
+        select(unindexed(col(Idea.author_id)), Idea.group_id, literal(0), func.count())
+        .where(*by_feedback, col(Idea.first_feedback_at) >= at, col(Idea.created_at) < at,
+               col(Idea.feedback_due) < at_day)
+        .group_by(unindexed(col(Idea.author_id)), Idea.group_id),
+    ]
 
 
 def _group_ids(session: Session, org_id: int) -> set[int]:

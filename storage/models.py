@@ -125,6 +125,25 @@ class Idea(SQLModel, table=True):
     updated_at: datetime
 
 
+class IdeaBacklog(SQLModel, table=True):
+    """Live ideas without first feedback, counted per organisation and scope, kept by the database.
+
+    A scope is the whole organisation (`group_key` 0) or one of its pilot groups, which holds its members'
+    ideas and the ideas its nudges prompted (as the digest's scopes do). Triggers on `idea` and `group_member`
+    (migration 0014_idea_backlog) add and subtract every write, whatever code path made it, so the digest's
+    waiting count and the headline's late ideas read one row per scope instead of every idea of the backlog.
+    `unanswered`: no first feedback, a promise (`feedback_due`) set; `waiting`: no first feedback and still
+    Inkommen. Both leave withdrawn ideas out. Not written by the application (`idesluss db recount` aside).
+    """
+
+    __tablename__ = "idea_backlog"
+
+    org_id: int = Field(primary_key=True)
+    group_key: int = Field(primary_key=True)  # a pilot group's id, 0 for the whole organisation
+    unanswered: int = 0
+    waiting: int = 0
+
+
 class StageChange(SQLModel, table=True):
     __tablename__ = "stage_change"
 

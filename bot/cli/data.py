@@ -1,4 +1,5 @@
-"""`idesluss db upgrade` and `idesluss ideas export`: the schema, and the ideas for a registry/diarium."""
+"""`idesluss db upgrade`, `idesluss db recount` and `idesluss ideas export`: the schema, its kept counts, and the
+ideas for a registry/diarium."""
 
 from __future__ import annotations
 
@@ -38,6 +39,19 @@ def db_upgrade() -> None:
 
     Database(common.settings().database_url).upgrade()
     typer.echo("Database is up to date.")
+
+
+@db_app.command("recount")
+def db_recount() -> None:
+    """Count the ideas waiting for first feedback again (the digest's backlog, kept by triggers) and set right
+    any count that differs: after restoring data with triggers disabled."""
+    from storage.backlog import recount
+
+    db = common.database()
+    with db.session() as session:
+        wrong = recount(session)
+    db.dispose()
+    typer.echo("Backlog counts were right." if not wrong else f"Backlog counts set right: {wrong} differed.")
 
 
 OrganisationOption = Annotated[str | None, typer.Option("--organisation", "--org",
