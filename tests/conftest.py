@@ -52,6 +52,17 @@ def own_postgres_database(prefix: str) -> Iterator[str]:
         with server.connect() as conn:
             conn.exec_driver_sql(f'DROP DATABASE "{name}" WITH (FORCE)')
         server.dispose()
+@pytest.fixture(params=["sqlite", "postgresql"])
+def fresh_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database with no schema at all, on SQLite and (skipped without it) on PostgreSQL: for
+    migrations run step by step."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'migrate.db'}"
+        return
+    with own_postgres_database("idesluss_migrate") as url:
+        yield url
+
+
 # Every test starts at this moment (a Monday morning in Stockholm, ISO week 2026-W10), whatever today is.
 START = datetime(2026, 3, 2, 9, 30, tzinfo=ZoneInfo("Europe/Stockholm"))
 

@@ -6,10 +6,8 @@ write that bypassed the triggers."""
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 
-import pytest
 from alembic import command
 from sqlalchemy import delete, text, update
 from sqlmodel import col, select
@@ -18,7 +16,6 @@ from storage import backlog
 from storage.backlog import Counts
 from storage.db import Database, alembic_config
 from storage.models import GroupMember, Idea, Organisation, Person, PilotGroup
-from tests.conftest import own_postgres_database
 from tests.test_cli import run
 
 NOW = datetime(2026, 3, 2, 8, 30, tzinfo=UTC)
@@ -147,15 +144,6 @@ def test_every_part_of_the_backlog_follows_one_idea_through_its_life(db):
     with db.session() as s:
         s.execute(delete(Idea).where(col(Idea.id) == idea_id))
     assert kept(db) == {}
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def fresh_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:  # type: ignore[no-untyped-def]
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'backlog.db'}"
-        return
-    with own_postgres_database("idesluss_backlog") as url:
-        yield url
 
 
 def _migrate(db: Database, revision: str, *, down: bool) -> None:

@@ -3,27 +3,15 @@ up again restores them."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
-import pytest
 from alembic import command
 from sqlalchemy import inspect, text
 
 from storage.db import Database, alembic_config
-from tests.conftest import own_postgres_database
 
 INDEXES = {("idea", "ix_idea_waiting"), ("idea", "ix_idea_nudge"), ("idea", "ix_idea_author_created"),
            ("vote", "ix_vote_created")}
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def fresh_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:  # type: ignore[no-untyped-def]
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'migrate.db'}"
-        return
-    with own_postgres_database("idesluss_migrate") as url:
-        yield url
 
 
 def _digest_indexes(db: Database) -> set[tuple[str, str]]:

@@ -73,6 +73,22 @@ def _subtract_member(m: str) -> str:
             f"WHERE org_id = (SELECT org_id FROM pilot_group WHERE id = {m}.group_id) AND group_key = {m}.group_id;")
 
 
+def _pg_function(name: str, subtract_old: str, add_new: str) -> str:
+    """A PostgreSQL trigger function: an update or delete takes the old row's counts away, an insert or update
+    adds the new row's."""
+    return f"""
+        CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            IF TG_OP IN ('UPDATE', 'DELETE') THEN
+                {subtract_old}
+            END IF;
+            IF TG_OP IN ('INSERT', 'UPDATE') THEN
+                {add_new}
+            END IF;
+            RETURN NULL;
+        END $$"""
+
+
 def upgrade() -> None:
     op.create_table(
         "idea_backlog",
@@ -94,28 +110,9 @@ def upgrade() -> None:
         "AND NOT EXISTS (SELECT 1 FROM group_member gm WHERE gm.person_id = i.author_id AND gm.group_id = i.group_id)"
         ") scoped GROUP BY org_id, g")
     if op.get_bind().dialect.name == "postgresql":
-        op.execute(f"""
-            CREATE FUNCTION idea_backlog_idea() RETURNS trigger LANGUAGE plpgsql AS $$
-            BEGIN
-                IF TG_OP IN ('UPDATE', 'DELETE') THEN
-                    {_subtract_idea('OLD')}
-                END IF;
-                IF TG_OP IN ('INSERT', 'UPDATE') THEN
-                    {_add_idea('NEW', 'idea_backlog.')}
-                END IF;
-                RETURN NULL;
-            END $$""")
-        op.execute(f"""
-            CREATE FUNCTION idea_backlog_member() RETURNS trigger LANGUAGE plpgsql AS $$
-            BEGIN
-                IF TG_OP IN ('UPDATE', 'DELETE') THEN
-                    {_subtract_member('OLD')}
-                END IF;
-                IF TG_OP IN ('INSERT', 'UPDATE') THEN
-                    {_add_member('NEW', 'idea_backlog.')}
-                END IF;
-                RETURN NULL;
-            END $$""")
+        op.execute(_pg_function("idea_backlog_idea", _subtract_idea("OLD"), _add_idea("NEW", "idea_backlog.")))
+        op.execute(_pg_function("idea_backlog_member", _subtract_member("OLD"),
+                                _add_member("NEW", "idea_backlog.")))
         op.execute(f"CREATE TRIGGER idea_backlog_idea AFTER INSERT OR DELETE OR UPDATE OF {_IDEA_COLUMNS} ON idea "
                    "FOR EACH ROW EXECUTE FUNCTION idea_backlog_idea()")
         op.execute("CREATE TRIGGER idea_backlog_member AFTER INSERT OR DELETE OR UPDATE OF group_id, person_id "
