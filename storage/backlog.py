@@ -12,7 +12,7 @@ from collections import defaultdict
 from sqlalchemy import case, delete, func, insert, text
 from sqlmodel import Session, col, select
 
-from storage.groups import memberships
+from storage.groups import groups_holding, memberships
 from storage.models import Idea, IdeaBacklog, PilotGroup
 
 Counts = dict[tuple[int, int], tuple[int, int]]  # (org, pilot group or 0 for the organisation) -> (unanswered, waiting)
@@ -32,10 +32,7 @@ def counted(session: Session) -> Counts:
     groups_of = {org_id: memberships(session, org_id) for org_id in own}
     totals: dict[tuple[int, int], list[int]] = defaultdict(lambda: [0, 0])
     for org_id, author_id, group_id, unanswered, waiting in session.connection().execute(query).all():
-        scopes = {0, *groups_of.get(org_id, {}).get(author_id, ())}
-        if group_id in own[org_id]:
-            scopes.add(group_id)
-        for scope in scopes:
+        for scope in {0} | groups_holding(groups_of.get(org_id, {}).get(author_id, ()), group_id, own[org_id]):
             totals[(org_id, scope)][0] += int(unanswered)
             totals[(org_id, scope)][1] += int(waiting)
     return {key: (u, w) for key, (u, w) in totals.items() if u or w}

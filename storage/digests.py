@@ -23,8 +23,8 @@ from sqlalchemy import case, func, literal, union_all
 from sqlmodel import Session, col, select
 
 from storage.db import insert_for, unindexed
-from storage.groups import memberships
-from storage.models import DigestLog, Idea, IdeaBacklog, Person, PilotGroup, Role, StageChange, Vote, as_utc
+from storage.groups import group_ids, memberships
+from storage.models import DigestLog, Idea, IdeaBacklog, Person, Role, StageChange, Vote, as_utc
 from storage.nudges import stats_by_group
 
 SHOWN = 8  # ideas a section shows (the scheduler's MAX_LINES)
@@ -279,7 +279,7 @@ def digest_data(session: Session, org_id: int, scopes_of_managers: Iterable[froz
     # Waiting, for the organisation and a group of its own: the backlog the database keeps (IdeaBacklog) less
     # the ideas too recent to wait yet; for a scope of several groups, which the backlog cannot add up without
     # counting an idea twice, the waiting ideas themselves.
-    own = set(session.exec(select(PilotGroup.id).where(PilotGroup.org_id == org_id)).all())
+    own = group_ids(session, org_id)
     kept_for = [None if len(key) > 1 or not key <= own else next(iter(key), 0) for key in scopes.keys]
     parts = [
         select(literal(0), Idea.author_id, Idea.group_id, new_bucket, func.count()).where(*new_window)

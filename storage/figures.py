@@ -18,7 +18,7 @@ from sqlalchemy import and_, case, exists, func, literal, or_, union_all
 from sqlmodel import Session, col, select
 
 from storage.db import local_date, unindexed
-from storage.groups import memberships
+from storage.groups import group_ids, groups_holding, memberships
 from storage.models import (
     GroupMember,
     Idea,
@@ -27,7 +27,6 @@ from storage.models import (
     NudgeDelivery,
     NudgeEngagement,
     Person,
-    PilotGroup,
     StageChange,
 )
 
@@ -129,7 +128,7 @@ def idea_days_by_group(session: Session, org_id: int, w: Windows, timezone: str,
     nudged = (select(Idea.group_id, *days, func.count())
               .where(*where, col(Idea.group_id).is_not(None), _not_a_member_of_its_nudge_group())
               .group_by(Idea.group_id, *days))
-    own = _group_ids(session, org_id)
+    own = group_ids(session, org_id)
     result: dict[int, list[DayRow]] = {}
     for g, c, d, a, due, n in session.connection().execute(union_all(members, nudged)).all():
         if g in own:
@@ -149,7 +148,7 @@ def overdue_by_group(session: Session, org_id: int, *, today: date, at: datetime
     its counts (storage.digests): they grow with the period's ideas, not with the backlog."""
     kept = {g: n for g, n in session.exec(select(IdeaBacklog.group_key, IdeaBacklog.unanswered)
                                           .where(IdeaBacklog.org_id == org_id)).all()}
-    own = _group_ids(session, org_id)
+    own = group_ids(session, org_id)
     whole = [kept.get(0, 0)] * 2
     by_group = {g: [kept[g]] * 2 for g in own if kept.get(g)}
     rows = session.connection().execute(union_all(*_late_corrections(org_id, today, at, at_day))).all()
@@ -158,9 +157,7 @@ def overdue_by_group(session: Session, org_id: int, *, today: date, at: datetime
         late_now, late_then = int(late_now or 0), int(late_then or 0)
         whole[0] += late_now
         whole[1] += late_then
-        mine = groups_of.get(author_id, ())
-        nudged = (group_id,) if group_id in own and group_id not in mine else ()
-        for g in (*mine, *nudged):
+        for g in groups_holding(groups_of.get(author_id, ()), group_id, own):
             counts = by_group.setdefault(g, [0, 0])
             counts[0] += late_now
             counts[1] += late_then
@@ -195,10 +192,6 @@ def _late_corrections(org_id: int, today: date, at: datetime, at_day: date) -> l
                col(Idea.feedback_due) < at_day)
         .group_by(unindexed(col(Idea.author_id)), Idea.group_id),
     ]
-
-
-def _group_ids(session: Session, org_id: int) -> set[int]:
-    return set(session.exec(select(PilotGroup.id).where(PilotGroup.org_id == org_id)).all())
 
 
 def _overdue_terms(today: date, at: datetime, at_day: date):  # type: ignore[no-untyped-def]

@@ -80,6 +80,20 @@ def member_counts(session: Session) -> dict[int, int]:
     return {group_id: n for group_id, n in rows}
 
 
+def group_ids(session: Session, org_id: int) -> set[int]:
+    """The ids of the organisation's pilot groups."""
+    return set(session.exec(select(PilotGroup.id).where(PilotGroup.org_id == org_id)).all())
+
+
+def groups_holding(author_groups: Iterable[int], nudge_group: int | None, own: set[int]) -> set[int]:
+    """The organisation's groups an idea counts in: its author's (from `memberships`) and its nudge's, when that
+    is one of the organisation's own groups (`own`)."""
+    held = set(author_groups)
+    if nudge_group in own:
+        held.add(nudge_group)  # type: ignore[arg-type]
+    return held
+
+
 def memberships(session: Session, org_id: int) -> dict[int, set[int]]:
     """person id -> the ids of their groups, for a whole organisation in one query."""
     query = (select(GroupMember.person_id, GroupMember.group_id)
