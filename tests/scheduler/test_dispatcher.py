@@ -139,10 +139,13 @@ def test_a_dispatcher_killed_mid_batch_loses_nothing_and_repeats_at_most_what_wa
     received = {k: sum(1 for t in texts if k in t) for k in keys}
     assert all(n >= 1 for n in received.values()), "a message was lost"
     duplicated = [k for k, n in received.items() if n > 1]
-    # Only rows still `sending` at the kill can repeat: those on the wire (concurrency 5) and those the platform
-    # had accepted while their `sent` marks were being written (docs/operations.md, "Recovery after a crash":
-    # at 40 a second, a few during one commit; 7 seen on PostgreSQL), never a row the dispatcher had not sent.
-    assert set(duplicated) <= set(in_flight) and len(duplicated) <= 2 * 5
+    # Only rows in flight at the kill can repeat: still `sending` and already attempted (on the wire, or accepted
+    # by the platform while their `sent` marks were being written; docs/operations.md, "Recovery after a crash").
+    # How many that is depends on the rate and on how long a commit takes on a loaded machine (7 seen on
+    # PostgreSQL, 11 on SQLite), so the check is which rows, not a count. A row claimed but never attempted
+    # must never arrive twice.
+    attempted = {k for k in in_flight if before[k].attempted_at is not None}
+    assert set(duplicated) <= attempted, (sorted(duplicated), sorted(attempted))
     assert {r.state for r in rows(db).values()} == {outbox.SENT}
 
 
